@@ -1,0 +1,31 @@
+"""Community Response Atlas: entry point (page config, first-start data, role, navigation)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from response_atlas.pages_registry import pages_for_role
+from response_atlas.ui.auth import resolve_role, render_login
+from response_atlas.ui.context import build_context
+from response_atlas.ui.layout import apply_presentation_mode, ensure_data
+
+st.set_page_config(
+    page_title="Community Response Atlas",
+    page_icon=":material/map:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+ensure_data()
+role = resolve_role()
+specs = pages_for_role(role)
+sections: dict[str, list] = {}
+for spec in specs:
+    sections.setdefault(spec.section, []).append(
+        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.path[6:-3])
+    )
+navigation = st.navigation(sections)
+ctx = build_context(role)
+apply_presentation_mode(ctx.presentation)
+render_login(role)
+navigation.run()

@@ -1,0 +1,6 @@
+"""Data and refresh page (to be built)."""
+
+from response_atlas.ui.context import get_context, page_header
+
+ctx = get_context()
+page_header("Data and refresh", ctx)

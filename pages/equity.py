@@ -1,0 +1,6 @@
+"""Equity page (to be built)."""
+
+from response_atlas.ui.context import get_context, page_header
+
+ctx = get_context()
+page_header("Equity", ctx)

@@ -1,0 +1,6 @@
+"""Overview page (to be built)."""
+
+from response_atlas.ui.context import get_context, page_header
+
+ctx = get_context()
+page_header("Overview", ctx)

@@ -1,0 +1,6 @@
+"""Pilot planner page (to be built)."""
+
+from response_atlas.ui.context import get_context, page_header
+
+ctx = get_context()
+page_header("Pilot planner", ctx)

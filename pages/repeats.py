@@ -1,0 +1,6 @@
+"""Repeat addresses page (to be built)."""
+
+from response_atlas.ui.context import get_context, page_header
+
+ctx = get_context()
+page_header("Repeat addresses", ctx)

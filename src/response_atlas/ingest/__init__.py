@@ -1,0 +1,1 @@
+"""Ingest: read extracts, validate, enrich once, write versioned snapshots. No streamlit here."""

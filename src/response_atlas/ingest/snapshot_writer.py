@@ -1,0 +1,102 @@
+"""Write a snapshot atomically and keep the last few.
+
+The new snapshot is written into a hidden temporary folder, renamed into place, and only then is
+the ``CURRENT`` pointer replaced with ``os.replace`` (atomic on POSIX). A reader therefore sees the
+previous complete snapshot or the new complete one, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from response_atlas.schema import (
+    MANIFEST_FILE,
+    SNAPSHOT_POINTER,
+    SNAPSHOT_RULES_FILE,
+    SNAPSHOT_TABLES,
+)
+
+
+def new_version(now: datetime | None = None) -> str:
+    """A sortable snapshot version name such as ``20261128T071623Z``."""
+    now = now or datetime.now(UTC)
+    return now.strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def write_snapshot(
+    snapshots_dir: Path,
+    tables: dict[str, pd.DataFrame | gpd.GeoDataFrame],
+    manifest: dict,
+    rules_text: str | None = None,
+    keep: int = 5,
+    version: str | None = None,
+) -> Path:
+    """Write ``tables`` (keys from ``SNAPSHOT_TABLES``) and ``manifest``; point CURRENT at it.
+
+    Returns the new snapshot folder. Older snapshots beyond ``keep`` are removed afterwards.
+    """
+    snapshots_dir = Path(snapshots_dir)
+    snapshots_dir.mkdir(parents=True, exist_ok=True)
+    version = version or new_version()
+    unknown = set(tables) - set(SNAPSHOT_TABLES)
+    if unknown:
+        raise ValueError(f"Unknown snapshot tables: {sorted(unknown)}")
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=snapshots_dir))
+    try:
+        for name, frame in tables.items():
+            target = staging / SNAPSHOT_TABLES[name]
+            if isinstance(frame, gpd.GeoDataFrame):
+                frame.to_parquet(target, index=False)
+            else:
+                frame.to_parquet(target, index=False)
+        if rules_text is not None:
+            (staging / SNAPSHOT_RULES_FILE).write_text(rules_text, encoding="utf-8")
+        manifest = {"version": version, **manifest}
+        (staging / MANIFEST_FILE).write_text(
+            json.dumps(manifest, indent=2, default=str), encoding="utf-8"
+        )
+        final = snapshots_dir / version
+        os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _point_current(snapshots_dir, version)
+    prune_snapshots(snapshots_dir, keep)
+    return final
+
+
+def _point_current(snapshots_dir: Path, version: str) -> None:
+    tmp = snapshots_dir / f".{SNAPSHOT_POINTER}.tmp"
+    tmp.write_text(version + "\n", encoding="utf-8")
+    os.replace(tmp, snapshots_dir / SNAPSHOT_POINTER)
+
+
+def list_snapshots(snapshots_dir: Path) -> list[Path]:
+    """Complete snapshot folders, oldest first."""
+    if not Path(snapshots_dir).is_dir():
+        return []
+    return sorted(
+        p
+        for p in Path(snapshots_dir).iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST_FILE).is_file()
+    )
+
+
+def prune_snapshots(snapshots_dir: Path, keep: int) -> list[Path]:
+    """Remove all but the newest ``keep`` snapshots (never the current one); return removed."""
+    pointer = Path(snapshots_dir) / SNAPSHOT_POINTER
+    current = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else None
+    removed = []
+    for old in list_snapshots(snapshots_dir)[: -max(keep, 1)]:
+        if old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
+            removed.append(old)
+    return removed

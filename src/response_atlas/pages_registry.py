@@ -1,0 +1,39 @@
+"""Which pages exist, in what order, and who may see them (used to build ``st.navigation``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PUBLIC = "public"
+STAFF = "staff"
+ROLES = (PUBLIC, STAFF)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str  # relative to the project root
+    title: str
+    icon: str
+    audience: str  # PUBLIC pages are seen by everyone, STAFF pages only by staff
+    section: str
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/overview.py", "Overview", ":material/dashboard:", PUBLIC, "Explore"),
+    PageSpec("pages/calls_map.py", "Calls map", ":material/map:", PUBLIC, "Explore"),
+    PageSpec("pages/outcomes.py", "Outcomes", ":material/trending_up:", PUBLIC, "Explore"),
+    PageSpec("pages/equity.py", "Equity", ":material/balance:", PUBLIC, "Explore"),
+    PageSpec("pages/repeats.py", "Repeat addresses", ":material/repeat:", STAFF, "Program leads"),
+    PageSpec("pages/coverage.py", "Coverage and gaps", ":material/shield:", STAFF, "Program leads"),
+    PageSpec("pages/triage.py", "Triage rules", ":material/rule:", STAFF, "Program leads"),
+    PageSpec("pages/planner.py", "Pilot planner", ":material/calculate:", STAFF, "Program leads"),
+    PageSpec("pages/data.py", "Data and refresh", ":material/database:", STAFF, "Program leads"),
+    PageSpec("pages/about.py", "About and methods", ":material/info:", PUBLIC, "About"),
+)
+
+
+def pages_for_role(role: str) -> list[PageSpec]:
+    """The pages a session with ``role`` may open; unknown roles get the public set."""
+    if role == STAFF:
+        return list(PAGES)
+    return [p for p in PAGES if p.audience == PUBLIC]

@@ -1,0 +1,39 @@
+"""Privacy helpers shared by every view: escaping, spreadsheet-formula neutralizing, suppression."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+SUPPRESSED_LABEL = "fewer than 11"
+
+
+def escape_text(value: object) -> str:
+    """HTML-escape any value from an extract (quotes included) before it reaches a page or map."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def neutralize_cell(value: object) -> object:
+    """Prefix a text cell that a spreadsheet would run as a formula with a single quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def to_safe_csv(df: pd.DataFrame) -> bytes:
+    """CSV bytes for a download, with formula-like text cells neutralized (headers too)."""
+    safe = df.copy()
+    safe.columns = [neutralize_cell(str(c)) for c in safe.columns]
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralize_cell)
+    return safe.to_csv(index=False).encode("utf-8")
+
+
+def is_suppressed(count: float, threshold: int = 10) -> bool:
+    """Counts from 1 to ``threshold`` are suppressed in public views (zero is shown)."""
+    return 0 < count <= threshold

@@ -1,0 +1,192 @@
+"""The data contract: canonical extract columns, snapshot tables and shared vocabularies.
+
+Extracts (what publishers give us) are mapped onto the canonical columns by a preset
+(see ``ingest/presets.py``). Ingest writes a *snapshot*: the tables below as Parquet files plus a
+``manifest.json``. Every page reads snapshots only, through ``store.py``.
+"""
+
+from __future__ import annotations
+
+# --- extract kinds ---------------------------------------------------------------------------
+# File names inside the data folder (the canonical preset). A preset may read other names.
+EXTRACT_FILES = {
+    "calls": "calls.csv",  # may also be several files matching calls*.csv
+    "areas": "areas.geojson",
+    "area_facts": "area_facts.csv",
+    "zones": "zones.geojson",
+    "contacts": "team_contacts.csv",
+    "rules": "triage_rules.yaml",
+}
+
+# Canonical calls columns: name -> (required, description)
+CALL_COLUMNS: dict[str, tuple[bool, str]] = {
+    "call_id": (True, "911 call / event number"),
+    "received_at": (True, "time the call was received, local America/New_York"),
+    "incident_code": (True, "incident type code as published, modifiers included"),
+    "priority": (False, "priority as published"),
+    "disposition": (False, "disposition text as published"),
+    "address": (False, "block-masked address, e.g. 23XX FERGUSON RD"),
+    "lat": (False, "latitude (WGS84), offset by the publisher"),
+    "lon": (False, "longitude (WGS84)"),
+    "incident_desc": (False, "incident type description"),
+    "dispatched_at": (False, "first unit dispatched"),
+    "arrived_at": (False, "first unit arrived"),
+    "closed_at": (False, "incident closed"),
+    "agency": (False, "agency, e.g. CPD or CFD"),
+    "beat": (False, "police beat"),
+    "district": (False, "police district"),
+    "area_published": (False, "neighborhood name as published"),
+}
+CALL_TIME_COLUMNS = ("received_at", "dispatched_at", "arrived_at", "closed_at")
+
+AREA_FACT_COLUMNS = ("name", "kind", "population", "pct_black", "pct_poverty")
+
+# Team contacts extract
+CONTACT_COLUMNS: dict[str, tuple[bool, str]] = {
+    "contact_id": (True, "team contact id"),
+    "call_id": (False, "911 call this contact answered, if any"),
+    "team_id": (True, "team id, matches zones"),
+    "program": (True, "QRT, DVERT or ARC"),
+    "contact_at": (True, "time of contact, local"),
+    "area": (False, "area name"),
+    "response_min": (False, "minutes from dispatch to arrival"),
+    "outcome": (True, "one of OUTCOMES"),
+    "followup_at": (False, "QRT: time of the follow-up visit"),
+    "followup_outcome": (False, "QRT: outcome of the follow-up"),
+}
+
+# Zones GeoJSON properties
+ZONE_PROPERTIES = ("zone_id", "team_id", "program", "schedule", "base_lat", "base_lon")
+
+# --- vocabularies ----------------------------------------------------------------------------
+PROGRAMS = ("ARC", "QRT", "DVERT")
+PROGRAM_LABELS = {
+    "ARC": "Mobile crisis (ARC)",
+    "QRT": "Quick Response Team (QRT)",
+    "DVERT": "Domestic violence response (DVERT)",
+}
+
+TIERS = ("alternative", "co_response", "police_only")
+TIER_LABELS = {
+    "alternative": "Alternative response",
+    "co_response": "Co-response",
+    "police_only": "Police only",
+}
+
+CATEGORIES = (
+    "behavioral_health",
+    "homelessness",
+    "substance_use",
+    "domestic_violence",
+    "welfare_check",
+    "disorder",
+    "medical",
+    "other",
+    "unclassified",
+)
+CATEGORY_LABELS = {
+    "behavioral_health": "Behavioral health",
+    "homelessness": "Homelessness",
+    "substance_use": "Substance use / overdose",
+    "domestic_violence": "Domestic violence",
+    "welfare_check": "Welfare check",
+    "disorder": "Disorder / nuisance",
+    "medical": "Medical",
+    "other": "Other police",
+    "unclassified": "Unclassified (no rule)",
+}
+# Never shown below area level, to anyone (DESIGN.md privacy rules).
+SENSITIVE_CATEGORIES = ("domestic_violence", "substance_use")
+
+OUTCOMES = (
+    "resolved_on_scene",
+    "referred",
+    "connected_to_treatment",
+    "transported",
+    "police_backup_requested",
+    "arrest",
+    "declined",
+    "no_contact",
+)
+OUTCOME_LABELS = {
+    "resolved_on_scene": "Resolved on scene",
+    "referred": "Referred to services",
+    "connected_to_treatment": "Connected to treatment / services",
+    "transported": "Transported to care",
+    "police_backup_requested": "Police backup requested",
+    "arrest": "Arrest",
+    "declined": "Declined help",
+    "no_contact": "Could not reach",
+}
+
+# Location status of an enriched call: kept and labelled, never dropped.
+LOCATION_IN_AREA = "in_area"
+LOCATION_OUTSIDE = "outside_county"
+LOCATION_MISSING = "no_location"
+AREA_OUTSIDE_LABEL = "Outside county"
+AREA_MISSING_LABEL = "No location"
+
+# --- snapshot tables -------------------------------------------------------------------------
+SNAPSHOT_POINTER = "CURRENT"  # text file in snapshots/ naming the current snapshot folder
+MANIFEST_FILE = "manifest.json"
+SNAPSHOT_TABLES = {
+    "calls": "calls.parquet",
+    "areas": "areas.parquet",  # GeoParquet (geometry EPSG:4326) with facts joined
+    "zones": "zones.parquet",  # GeoParquet
+    "contacts": "contacts.parquet",
+    "rejects": "rejects.parquet",
+}
+SNAPSHOT_RULES_FILE = "triage_rules.yaml"
+
+# Enriched calls table in a snapshot: column -> Arrow/DuckDB type and meaning.
+SNAPSHOT_CALL_COLUMNS: dict[str, str] = {
+    "call_id": "VARCHAR unique",
+    "received_at": "TIMESTAMP local wall time (America/New_York), naive",
+    "received_utc": "TIMESTAMP WITH TIME ZONE (UTC)",
+    "call_date": "DATE local",
+    "call_month": "DATE first day of the local month",
+    "hour": "TINYINT 0-23 local",
+    "weekday": "TINYINT 0=Monday .. 6=Sunday",
+    "incident_code": "VARCHAR as published",
+    "incident_base": "VARCHAR code without modifiers or origin marks",
+    "modifiers": "VARCHAR comma-separated modifier flags, e.g. 'IP,W'",
+    "priority": "VARCHAR",
+    "disposition": "VARCHAR",
+    "address": "VARCHAR block-masked (staff only)",
+    "lat": "DOUBLE (staff only)",
+    "lon": "DOUBLE (staff only)",
+    "area": "VARCHAR area name, or 'Outside county' / 'No location'",
+    "location_status": "VARCHAR in_area | outside_county | no_location",
+    "zone_ids": "VARCHAR[] zones containing the point",
+    "h3_fine": "VARCHAR H3 cell at config.H3_FINE",
+    "h3_coarse": "VARCHAR H3 cell at config.H3_COARSE",
+    "category": "VARCHAR one of CATEGORIES",
+    "tier": "VARCHAR one of TIERS",
+    "rule_id": "VARCHAR id of the triage rule that matched (NULL when unclassified)",
+    "dispatch_min": "DOUBLE received -> dispatched, minutes",
+    "travel_min": "DOUBLE dispatched -> arrived, minutes",
+    "response_min": "DOUBLE received -> arrived, minutes",
+    "on_scene_min": "DOUBLE arrived -> closed, minutes",
+    "arrest": "BOOLEAN disposition mentions an arrest",
+    "agency": "VARCHAR",
+    "beat": "VARCHAR",
+    "district": "VARCHAR",
+    "source_file": "VARCHAR",
+    "source_row": "INTEGER 1-based data row in the source file (header is row 0)",
+}
+
+SNAPSHOT_CONTACT_COLUMNS: dict[str, str] = {
+    "contact_id": "VARCHAR",
+    "call_id": "VARCHAR nullable",
+    "team_id": "VARCHAR",
+    "program": "VARCHAR ARC | QRT | DVERT",
+    "contact_at": "TIMESTAMP local",
+    "contact_month": "DATE",
+    "area": "VARCHAR",
+    "response_min": "DOUBLE",
+    "outcome": "VARCHAR one of OUTCOMES",
+    "followup_at": "TIMESTAMP local nullable",
+    "followup_outcome": "VARCHAR nullable",
+}
+
+REJECT_COLUMNS = ("kind", "source_file", "row", "column", "problem", "value")

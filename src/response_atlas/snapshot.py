@@ -1,0 +1,132 @@
+"""Read access to a versioned snapshot: Parquet tables behind one DuckDB connection.
+
+A snapshot is a folder ``<data>/snapshots/<version>/`` holding the tables named in
+``schema.SNAPSHOT_TABLES``, the triage rules in force and ``manifest.json``. The file
+``<data>/snapshots/CURRENT`` names the version in use; ingest replaces it atomically, so a reader
+always sees one complete snapshot. No streamlit here: ``store.py`` adds the caching.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+import yaml
+
+from response_atlas.schema import (
+    MANIFEST_FILE,
+    SNAPSHOT_POINTER,
+    SNAPSHOT_RULES_FILE,
+    SNAPSHOT_TABLES,
+)
+
+
+class SnapshotMissing(RuntimeError):
+    """No complete snapshot exists yet in the data folder."""
+
+
+def current_snapshot_dir(snapshots_dir: Path) -> Path:
+    """The folder of the snapshot named by ``CURRENT``; raises :class:`SnapshotMissing`."""
+    pointer = Path(snapshots_dir) / SNAPSHOT_POINTER
+    if not pointer.is_file():
+        raise SnapshotMissing(f"No snapshot yet in {snapshots_dir} (no {SNAPSHOT_POINTER} file).")
+    version = pointer.read_text(encoding="utf-8").strip()
+    folder = Path(snapshots_dir) / version
+    if not (folder / MANIFEST_FILE).is_file():
+        raise SnapshotMissing(f"{SNAPSHOT_POINTER} names {version}, which has no manifest.")
+    return folder
+
+
+@dataclass
+class Snapshot:
+    """One snapshot: small tables in memory (areas, zones), big ones queried through DuckDB."""
+
+    path: Path
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @cached_property
+    def manifest(self) -> dict:
+        return json.loads((self.path / MANIFEST_FILE).read_text(encoding="utf-8"))
+
+    @property
+    def version(self) -> str:
+        return self.path.name
+
+    @cached_property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(":memory:")
+        for name, filename in SNAPSHOT_TABLES.items():
+            file = self.path / filename
+            if name in ("areas", "zones") or not file.exists():
+                continue
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_sql_path(file)}')")
+        facts = self.areas.drop(columns="geometry")
+        con.register("area_facts_df", pd.DataFrame(facts))
+        con.execute("CREATE VIEW area_facts AS SELECT * FROM area_facts_df")
+        return con
+
+    def query(self, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
+        """Run SQL against the views ``calls``, ``contacts``, ``rejects``, ``area_facts``."""
+        with self._lock:
+            cursor = self._con.cursor()
+        try:
+            return cursor.execute(sql, params or []).df()
+        finally:
+            cursor.close()
+
+    def has_table(self, name: str) -> bool:
+        return (self.path / SNAPSHOT_TABLES[name]).exists()
+
+    @cached_property
+    def areas(self) -> gpd.GeoDataFrame:
+        """Areas with their facts: ``area, kind, population, pct_black, pct_poverty, geometry``."""
+        return gpd.read_parquet(self.path / SNAPSHOT_TABLES["areas"])
+
+    @cached_property
+    def zones(self) -> gpd.GeoDataFrame:
+        """Team zones: ``zone_id, team_id, program, schedule, base_lat, base_lon, geometry``."""
+        file = self.path / SNAPSHOT_TABLES["zones"]
+        if not file.exists():
+            return gpd.GeoDataFrame(
+                {c: [] for c in ("zone_id", "team_id", "program", "schedule")},
+                geometry=[],
+                crs="EPSG:4326",
+            )
+        return gpd.read_parquet(file)
+
+    @cached_property
+    def rules(self) -> dict:
+        file = self.path / SNAPSHOT_RULES_FILE
+        return yaml.safe_load(file.read_text(encoding="utf-8")) if file.exists() else {}
+
+    @cached_property
+    def date_range(self) -> tuple[date, date]:
+        """First and last local call date in the snapshot."""
+        row = self.query("SELECT min(call_date), max(call_date) FROM calls").iloc[0]
+        if pd.isna(row.iloc[0]):
+            today = date.today()
+            return today, today
+        return pd.Timestamp(row.iloc[0]).date(), pd.Timestamp(row.iloc[1]).date()
+
+    @property
+    def area_names(self) -> list[str]:
+        return sorted(self.areas["area"].astype(str))
+
+
+def open_snapshot(path: Path) -> Snapshot:
+    """Open the snapshot folder ``path`` (validated to hold a manifest)."""
+    path = Path(path)
+    if not (path / MANIFEST_FILE).is_file():
+        raise SnapshotMissing(f"{path} is not a snapshot (no {MANIFEST_FILE}).")
+    return Snapshot(path)
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")

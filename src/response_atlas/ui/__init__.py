@@ -1,0 +1,1 @@
+"""Streamlit widgets and layout helpers shared by pages."""

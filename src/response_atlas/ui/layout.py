@@ -1,0 +1,37 @@
+"""Layout helpers: first-start data, presentation mode."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from response_atlas.snapshot import SnapshotMissing, current_snapshot_dir
+from response_atlas.store import get_settings
+
+_PRESENTATION_CSS = """
+<style>
+  html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
+  [data-testid="stMetricValue"] { font-size: 3rem; }
+  h1 { font-size: 2.8rem !important; }
+  [data-testid="stExpander"], [data-testid="stDownloadButton"] { display: none; }
+</style>
+"""
+
+
+def ensure_data() -> None:
+    """On first start (no snapshot yet), generate the demo county and ingest it, with a spinner."""
+    settings = get_settings()
+    try:
+        current_snapshot_dir(settings.snapshots_dir)
+        return
+    except SnapshotMissing:
+        pass
+    from response_atlas.bootstrap import ensure_demo_snapshot
+
+    with st.spinner("First start: building the demo Hamilton County data (about a minute)..."):
+        ensure_demo_snapshot(settings)
+
+
+def apply_presentation_mode(on: bool) -> None:
+    """Larger type and fewer controls for a projector."""
+    if on:
+        st.html(_PRESENTATION_CSS)
