@@ -1,0 +1,5 @@
+import sys
+
+from response_atlas.cli import main
+
+sys.exit(main())
