@@ -1,0 +1,1 @@
+"""Synthetic demo county: Hamilton County areas (real names and facts), calls, zones and contacts."""
