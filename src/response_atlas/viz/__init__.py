@@ -1,0 +1,1 @@
+"""Pure builders for maps and charts (folium, plotly): no streamlit imports here."""
