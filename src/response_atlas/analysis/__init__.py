@@ -1,0 +1,1 @@
+"""Pure analysis functions over a snapshot (no streamlit)."""

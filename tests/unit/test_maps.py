@@ -1,0 +1,107 @@
+"""Shared map helpers: escaping, classes, hexagons, heat from bins, size that does not grow."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import h3
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from response_atlas.viz import maps
+from response_atlas.viz.palettes import NO_DATA_COLOR
+
+HOSTILE = ["<img src=x onerror=alert(1)>", "${alert(1)}", "Beta"]
+
+
+@pytest.fixture
+def hostile_areas() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"area": HOSTILE, "code": ["<script>x()</script>", "ok", "ok"], "calls": [5, 10, 20]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)],
+        crs="EPSG:4326",
+    )
+
+
+def test_choropleth_escapes_every_string_property(hostile_areas):
+    m = maps.base_map(maps.bounds_of(hostile_areas))
+    maps.add_choropleth(m, hostile_areas, "calls", "Calls <b>", {"area": "Area", "code": "Code"})
+    html = maps.map_html(m)
+    # raw tags never appear, neither literally nor as JSON unicode escapes that the browser
+    # would turn back into a tag when the tooltip writes innerHTML
+    assert "<img src=x" not in html
+    assert "\\u003cimg" not in html
+    assert "<script>x()" not in html and "\\u003cscript\\u003ex()" not in html
+    # the escaped text is there instead (JSON-encoded '&' is \u0026)
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+    # the legend title is escaped too
+    assert "Calls &lt;b&gt;" in html
+
+
+def test_escaped_frame_keeps_numbers_and_escapes_text(hostile_areas):
+    frame = maps._escaped_frame(hostile_areas, ["area", "calls"])
+    props = [f["properties"] for f in json.loads(frame.to_json())["features"]]
+    assert props[0]["area"] == "&lt;img src=x onerror=alert(1)&gt;"
+    assert props[1]["area"] == "${alert(1)}"  # no HTML meaning; shown as text
+    assert [p["calls"] for p in props] == [5.0, 10.0, 20.0]
+
+
+def test_classify_values_quantile_classes_and_gray_for_missing():
+    fills, legend = maps.classify_values([1, 2, 3, 4, None], "sequential", n_classes=2)
+    # edges at quantiles 0, .5, 1 -> [1, 2.5, 4]; 1 and 2 low, 3 and 4 high
+    assert fills[0] == fills[1] != fills[2] == fills[3]
+    assert fills[4] == NO_DATA_COLOR
+    assert [label for _, label in legend] == ["1 - 2.5", "2.5 - 4", "no value shown"]
+
+
+def test_classify_single_value_one_class():
+    fills, legend = maps.classify_values([7, 7], "sequential")
+    assert fills[0] == fills[1]
+    assert legend == [(fills[0], "7")]
+
+
+def test_hexagon_frame_makes_closed_hexagons_around_the_cell():
+    cell = h3.latlng_to_cell(39.1, -84.5, 9)
+    gdf = maps.hexagon_frame(pd.DataFrame({"h3_cell": [cell], "calls": [4]}))
+    poly = gdf.geometry.iloc[0]
+    assert len(poly.exterior.coords) == 7  # 6 corners + closing point
+    assert poly.contains(gpd.points_from_xy([-84.5], [39.1])[0])
+    assert gdf.crs.to_epsg() == 4326
+
+
+def test_heat_uses_one_point_per_bin_scaled_to_busiest():
+    cells = [h3.latlng_to_cell(39.1 + i * 0.01, -84.5, 9) for i in range(3)]
+    bins = maps.hex_centers(pd.DataFrame({"h3_cell": cells, "weight": [10, 5, 0]}))
+    m = maps.base_map()
+    group = maps.add_heat(m, bins)
+    assert "L.heatLayer" in maps.map_html(m)
+    (heat,) = [c for c in group._children.values() if hasattr(c, "data")]
+    # zero-weight bins dropped; the busiest scaled to 1 and the other to 0.5
+    assert [row[2] for row in heat.data] == [1.0, 0.5]
+    lat, lon = h3.cell_to_latlng(cells[0])
+    assert heat.data[0][:2] == [round(lat, 5), round(lon, 5)]
+
+
+def test_map_size_does_not_grow_with_call_counts(hostile_areas):
+    small, big = hostile_areas.copy(), hostile_areas.copy()
+    big["calls"] = big["calls"] * 100_000
+    sizes = []
+    for gdf in (small, big):
+        m = maps.base_map()
+        maps.add_choropleth(m, gdf, "calls", "Calls", {"calls": "Calls"})
+        sizes.append(maps.map_html_bytes(m))
+    # same features, only the numbers differ: a few bytes per feature at most
+    assert abs(sizes[0] - sizes[1]) < 200
+
+
+def test_empty_layers_draw_nothing_and_do_not_fail():
+    m = maps.base_map(tiles="https://tiles.example/{z}/{x}/{y}.png")
+    maps.add_choropleth(m, gpd.GeoDataFrame({"calls": []}, geometry=[], crs=4326), "calls", "C")
+    maps.add_hexagons(m, pd.DataFrame({"h3_cell": [], "calls": []}))
+    maps.add_heat(m, pd.DataFrame({"lat": [], "lon": [], "weight": []}))
+    maps.add_layer_control(m)
+    html = maps.map_html(m)
+    assert "L.geoJson" not in html and "heatLayer" not in html
+    assert "tiles.example" in html
