@@ -1,0 +1,580 @@
+"""Repeat locations: the blocks that call again and again, and whether a team contact changes that.
+
+Pure functions (no streamlit). The heavy lifting runs in DuckDB over the snapshot's ``calls`` and
+``contacts`` views; only small results come back as DataFrames.
+
+Definitions (shown to users on the page and tested in ``tests/unit/test_repeats*.py``):
+
+- A *location* is a published block address (``address``, e.g. ``23XX FERGUSON RD``), trimmed. The
+  publisher masks addresses to the block; nothing here tries to undo that.
+- *Rolling window*: a location is a repeat location when some window of ``window_days`` consecutive
+  calendar days holds at least ``threshold`` of its calls. Windows count whole local days: with a
+  90-day window, calls on day 0 and day 89 fall in one window, a call on day 90 does not
+  (``call_date - first_date < window_days``). The 12-month view is a 365-day window.
+- *Privacy*: domestic violence and substance use / overdose calls never appear at block level. They
+  are removed from every block-level result here (tables, map points, drill-down, downloads) and
+  count only in :func:`area_totals`. Team contacts from the QRT (overdose) and DVERT (domestic
+  violence) programs are left out of block-level results as well, because a QRT or DVERT visit at a
+  block would reveal an overdose or a DV call there.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from response_atlas.filters import Filters, build_where
+from response_atlas.schema import CATEGORY_LABELS, SENSITIVE_CATEGORIES
+from response_atlas.snapshot import Snapshot
+
+WINDOW_90_DAYS = 90
+WINDOW_12_MONTHS = 365
+DEFAULT_THRESHOLD = 3
+# Programs whose contacts would reveal a sensitive event at a block (QRT: overdose; DVERT: DV).
+BLOCK_HIDDEN_PROGRAMS = ("QRT", "DVERT")
+# Call-count bands for matching comparison locations (lower bounds, inclusive).
+CALL_BANDS = (1, 3, 5, 10, 20)
+MATCH_OPTIONS = ("area", "band")
+
+
+class RepeatSettingsError(ValueError):
+    """Invalid repeat settings; the message lists every problem at once."""
+
+
+@dataclass(frozen=True)
+class RepeatRule:
+    """When a location counts as a repeat location: ``threshold`` calls within ``window_days``."""
+
+    threshold: int = DEFAULT_THRESHOLD
+    window_days: int = WINDOW_90_DAYS
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.threshold, int | np.integer) or not 2 <= self.threshold <= 1000:
+            problems.append(f"threshold must be a whole number from 2 to 1000 (got {self.threshold!r})")
+        if not isinstance(self.window_days, int | np.integer) or not 1 <= self.window_days <= 3660:
+            problems.append(
+                f"window_days must be a whole number from 1 to 3660 (got {self.window_days!r})"
+            )
+        if problems:
+            raise RepeatSettingsError("; ".join(problems))
+
+    def describe(self) -> str:
+        """The rule in plain words, e.g. '3 or more calls within 90 days'."""
+        span = "12 months (365 days)" if self.window_days == WINDOW_12_MONTHS else (
+            f"{self.window_days} days" if self.window_days != 1 else "1 day"
+        )
+        return f"{self.threshold} or more calls within {span}"
+
+
+# --- SQL building blocks ---------------------------------------------------------------------
+
+
+def _block_calls_cte(filters: Filters) -> tuple[str, list]:
+    """CTE ``block_calls``: filtered calls with a block address, sensitive categories removed."""
+    where, params = build_where(filters)
+    hidden = ", ".join(f"'{c}'" for c in SENSITIVE_CATEGORIES)
+    sql = f"""
+    block_calls AS (
+        SELECT call_id, trim(address) AS address, area, call_date, received_at, category, tier,
+               lat, lon, incident_code, disposition
+        FROM calls
+        WHERE {where}
+          AND coalesce(category, 'unclassified') NOT IN ({hidden})
+          AND address IS NOT NULL AND trim(address) <> ''
+    )"""
+    return sql, params
+
+
+def _contacts_source(snapshot: Snapshot) -> str:
+    """The contacts visible at block level (a subquery); empty when the snapshot has none."""
+    hidden = ", ".join(f"'{p}'" for p in BLOCK_HIDDEN_PROGRAMS)
+    if not snapshot.has_table("contacts"):
+        return (
+            "(SELECT NULL::VARCHAR AS contact_id, NULL::VARCHAR AS call_id, NULL::VARCHAR AS team_id,"
+            " NULL::VARCHAR AS program, NULL::TIMESTAMP AS contact_at, NULL::VARCHAR AS outcome"
+            " WHERE false)"
+        )
+    return (
+        "(SELECT contact_id, call_id, team_id, program, contact_at, outcome FROM contacts"
+        f" WHERE call_id IS NOT NULL AND coalesce(program, '') NOT IN ({hidden}))"
+    )
+
+
+def _repeat_ctes(snapshot: Snapshot, filters: Filters, rule: RepeatRule) -> tuple[str, list]:
+    """CTEs ``block_calls``, ``windowed``, ``peaks``, ``repeat_addr``, ``loc_area``, ``loc_contacts``.
+
+    The rolling count orders each location's calls by day number and counts the calls in
+    ``[day, day + window_days - 1]`` (RANGE frame): so day 0 and day 89 share a 90-day window.
+    """
+    block_sql, params = _block_calls_cte(filters)
+    span = int(rule.window_days) - 1
+    sql = f"""
+    WITH {block_sql},
+    windowed AS (
+        SELECT address, call_date,
+               count(*) OVER (
+                   PARTITION BY address ORDER BY (call_date - DATE '1970-01-01')
+                   RANGE BETWEEN CURRENT ROW AND {span} FOLLOWING
+               ) AS in_window
+        FROM block_calls
+    ),
+    peaks AS (
+        SELECT address, max(in_window) AS peak_window_calls FROM windowed GROUP BY address
+    ),
+    peak_start AS (
+        SELECT w.address, min(w.call_date) AS busiest_window_start
+        FROM windowed w JOIN peaks p USING (address)
+        WHERE w.in_window = p.peak_window_calls
+        GROUP BY w.address
+    ),
+    repeat_addr AS (
+        SELECT p.address, p.peak_window_calls, s.busiest_window_start
+        FROM peaks p JOIN peak_start s USING (address)
+        WHERE p.peak_window_calls >= {int(rule.threshold)}
+    ),
+    loc_area AS (
+        -- a block can straddle an area line (coordinates are offset): take its most frequent area
+        SELECT address, area FROM (
+            SELECT address, area, row_number() OVER (
+                PARTITION BY address ORDER BY count(*) DESC, area
+            ) AS rn
+            FROM block_calls GROUP BY address, area
+        ) WHERE rn = 1
+    ),
+    loc_contacts AS (
+        SELECT b.address, count(DISTINCT c.contact_id) AS contacts,
+               min(c.contact_at) AS first_contact
+        FROM block_calls b JOIN {_contacts_source(snapshot)} c ON c.call_id = b.call_id
+        GROUP BY b.address
+    )"""
+    return sql, params
+
+
+def _label_categories(codes: str | None) -> str:
+    if not codes:
+        return ""
+    return "; ".join(CATEGORY_LABELS.get(c, c) for c in codes.split(","))
+
+
+# --- ranked table ----------------------------------------------------------------------------
+
+RANKED_COLUMNS = (
+    "rank", "address", "area", "calls", "peak_window_calls", "busiest_window_start", "categories",
+    "first_call", "last_call", "alternative_share", "team_contact", "contacts", "first_contact",
+    "lat", "lon",
+)
+
+
+def find_repeat_locations(
+    snapshot: Snapshot, filters: Filters, rule: RepeatRule = RepeatRule()
+) -> pd.DataFrame:
+    """Ranked repeat locations (block level, DV and overdose excluded).
+
+    Columns: ``rank, address, area, calls`` (block-level calls in the period), ``peak_window_calls``
+    (most calls in one window), ``busiest_window_start``, ``categories`` (labels, most frequent
+    first), ``first_call, last_call`` (timestamps), ``alternative_share`` (share of the location's
+    calls in tier ``alternative``, 0-1), ``team_contact`` (bool), ``contacts``, ``first_contact``,
+    ``lat, lon`` (mean of the published, offset coordinates). Ranked by calls (descending), then
+    address, so ties always come out in the same order.
+    """
+    ctes, params = _repeat_ctes(snapshot, filters, rule)
+    sql = f"""{ctes},
+    cats AS (
+        SELECT address, string_agg(category, ',' ORDER BY n DESC, category) AS categories
+        FROM (SELECT address, coalesce(category, 'unclassified') AS category, count(*) AS n
+              FROM block_calls GROUP BY ALL)
+        GROUP BY address
+    )
+    SELECT b.address, a.area, count(*) AS calls, r.peak_window_calls, r.busiest_window_start,
+           c.categories, min(b.received_at) AS first_call, max(b.received_at) AS last_call,
+           avg(CASE WHEN b.tier = 'alternative' THEN 1.0 ELSE 0.0 END) AS alternative_share,
+           coalesce(k.contacts, 0) AS contacts, k.first_contact,
+           avg(b.lat) AS lat, avg(b.lon) AS lon
+    FROM block_calls b
+    JOIN repeat_addr r USING (address)
+    JOIN loc_area a USING (address)
+    JOIN cats c USING (address)
+    LEFT JOIN loc_contacts k USING (address)
+    GROUP BY ALL
+    ORDER BY calls DESC, b.address
+    """
+    df = snapshot.query(sql, params)
+    if df.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in RANKED_COLUMNS})
+    df["calls"] = df["calls"].astype(int)
+    df["peak_window_calls"] = df["peak_window_calls"].astype(int)
+    df["contacts"] = df["contacts"].astype(int)
+    df["team_contact"] = df["contacts"] > 0
+    df["categories"] = df["categories"].map(_label_categories)
+    df["busiest_window_start"] = pd.to_datetime(df["busiest_window_start"]).dt.date
+    df.insert(0, "rank", np.arange(1, len(df) + 1))
+    return df[list(RANKED_COLUMNS)].reset_index(drop=True)
+
+
+def count_block_calls(snapshot: Snapshot, filters: Filters) -> dict:
+    """Block-level calls and locations in the filtered period (DV and overdose excluded)."""
+    block_sql, params = _block_calls_cte(filters)
+    row = snapshot.query(
+        f"WITH {block_sql} SELECT count(*) AS calls, count(DISTINCT address) AS locations "
+        "FROM block_calls",
+        params,
+    ).iloc[0]
+    return {"calls": int(row["calls"]), "locations": int(row["locations"])}
+
+
+def summarize_repeats(ranked: pd.DataFrame, block: dict) -> dict:
+    """Headline numbers: repeat locations, their calls, and their share of block-level calls."""
+    calls = int(ranked["calls"].sum()) if not ranked.empty else 0
+    total = int(block.get("calls", 0))
+    return {
+        "repeat_locations": len(ranked),
+        "repeat_calls": calls,
+        "block_calls": total,
+        "block_locations": int(block.get("locations", 0)),
+        "share_of_calls": calls / total if total else 0.0,
+        "with_contact": int(ranked["team_contact"].sum()) if not ranked.empty else 0,
+    }
+
+
+# --- concentration ---------------------------------------------------------------------------
+
+
+def location_call_counts(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
+    """Calls per block location (``address, area, calls``), most calls first, then address."""
+    block_sql, params = _block_calls_cte(filters)
+    sql = f"""
+    WITH {block_sql},
+    loc_area AS (
+        SELECT address, area FROM (
+            SELECT address, area, row_number() OVER (
+                PARTITION BY address ORDER BY count(*) DESC, area) AS rn
+            FROM block_calls GROUP BY address, area
+        ) WHERE rn = 1
+    )
+    SELECT address, a.area, count(*) AS calls
+    FROM block_calls JOIN loc_area a USING (address)
+    GROUP BY ALL ORDER BY calls DESC, address
+    """
+    df = snapshot.query(sql, params)
+    df["calls"] = df["calls"].astype(int)
+    return df
+
+
+def concentration_curve(calls: pd.Series | list[int]) -> pd.DataFrame:
+    """Cumulative share of locations vs share of calls, busiest location first, from (0, 0).
+
+    Returns ``locations`` (count so far), ``address_share`` and ``call_share`` (0-1).
+    """
+    values = np.sort(np.asarray(list(calls), dtype=float))[::-1]
+    n, total = len(values), values.sum()
+    if n == 0 or total == 0:
+        return pd.DataFrame({"locations": [0], "address_share": [0.0], "call_share": [0.0]})
+    cum = np.concatenate([[0.0], np.cumsum(values)])
+    k = np.arange(0, n + 1)
+    return pd.DataFrame({"locations": k, "address_share": k / n, "call_share": cum / total})
+
+
+@dataclass(frozen=True)
+class TopShare:
+    """The busiest ``top_locations`` of ``locations`` produced ``call_share`` of ``calls``."""
+
+    scope: str
+    locations: int
+    calls: int
+    top_locations: int
+    top_calls: int
+
+    @property
+    def address_share(self) -> float:
+        return self.top_locations / self.locations if self.locations else 0.0
+
+    @property
+    def call_share(self) -> float:
+        return self.top_calls / self.calls if self.calls else 0.0
+
+    def sentence(self) -> str:
+        """Headline: 'In all areas, 5% of addresses (3 of 60) produced 40% of calls (52 of 130).'"""
+        if not self.locations:
+            return f"{self.scope}: no block-level calls in this selection."
+        return (
+            f"{self.scope}: {self.address_share:.0%} of addresses ({self.top_locations:,} of "
+            f"{self.locations:,}) produced {self.call_share:.0%} of calls "
+            f"({self.top_calls:,} of {self.calls:,})."
+        )
+
+
+def top_share(calls: pd.Series | list[int], share: float = 0.05, scope: str = "All areas") -> TopShare:
+    """Calls produced by the busiest ``share`` of locations.
+
+    The top group is ``ceil(share * n)`` locations (at least one), so with 6 locations the top 5%
+    is the single busiest one; the sentence states the actual share that this is.
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"share must be in (0, 1], got {share}")
+    values = np.sort(np.asarray(list(calls), dtype=int))[::-1]
+    n = len(values)
+    k = max(1, math.ceil(round(share * n, 9))) if n else 0
+    return TopShare(scope, n, int(values.sum()), k, int(values[:k].sum()))
+
+
+def concentration_by_area(counts: pd.DataFrame, share: float = 0.05) -> pd.DataFrame:
+    """Per area (each location in its most frequent area): locations, calls, top share figures."""
+    rows = []
+    for area, group in counts.groupby("area", sort=True):
+        t = top_share(group["calls"], share, scope=str(area))
+        rows.append({
+            "area": area, "locations": t.locations, "calls": t.calls,
+            "top_locations": t.top_locations, "top_calls": t.top_calls,
+            "address_share": t.address_share, "call_share": t.call_share,
+        })
+    columns = ["area", "locations", "calls", "top_locations", "top_calls", "address_share",
+               "call_share"]
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(["call_share", "area"], ascending=[False, True]).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """County-wide and per-area concentration of block-level calls."""
+
+    county: TopShare
+    curve: pd.DataFrame
+    by_area: pd.DataFrame
+    share: float = 0.05
+
+
+def compute_concentration(
+    snapshot: Snapshot, filters: Filters, share: float = 0.05
+) -> Concentration:
+    """Concentration curve and headline figures for the selection and per area."""
+    counts = location_call_counts(snapshot, filters)
+    scope = ", ".join(filters.areas) if filters.areas else "All areas"
+    return Concentration(
+        county=top_share(counts["calls"], share, scope=scope),
+        curve=concentration_curve(counts["calls"]),
+        by_area=concentration_by_area(counts, share),
+        share=share,
+    )
+
+
+# --- area totals (the only place DV and overdose calls count) ---------------------------------
+
+
+def area_totals(snapshot: Snapshot, filters: Filters, rule: RepeatRule = RepeatRule()) -> pd.DataFrame:
+    """Per area: all calls (DV and overdose included), those two, block-level and repeat figures.
+
+    Columns: ``area, all_calls, domestic_violence, substance_use, block_calls,
+    repeat_locations, repeat_calls``. Areas are the calls' own areas; a location counts as a
+    repeat location in every area where it has calls (rare: blocks on an area line).
+    """
+    where, params = build_where(filters)
+    ctes, rparams = _repeat_ctes(snapshot, filters, rule)
+    sql = f"""{ctes},
+    all_calls AS (
+        SELECT area, count(*) AS all_calls,
+               count(*) FILTER (WHERE category = 'domestic_violence') AS domestic_violence,
+               count(*) FILTER (WHERE category = 'substance_use') AS substance_use
+        FROM calls WHERE {where} GROUP BY area
+    ),
+    block AS (
+        SELECT b.area, count(*) AS block_calls,
+               count(DISTINCT r.address) AS repeat_locations,
+               count(r.address) AS repeat_calls
+        FROM block_calls b LEFT JOIN repeat_addr r USING (address)
+        GROUP BY b.area
+    )
+    SELECT a.area, a.all_calls, a.domestic_violence, a.substance_use,
+           coalesce(b.block_calls, 0) AS block_calls,
+           coalesce(b.repeat_locations, 0) AS repeat_locations,
+           coalesce(b.repeat_calls, 0) AS repeat_calls
+    FROM all_calls a LEFT JOIN block b USING (area)
+    ORDER BY a.all_calls DESC, a.area
+    """
+    df = snapshot.query(sql, rparams + params)
+    for c in df.columns[1:]:
+        df[c] = df[c].astype(int)
+    return df
+
+
+# --- drill-down ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocationTimeline:
+    """One location's block-level calls and the (block-visible) team contacts on them."""
+
+    address: str
+    calls: pd.DataFrame  # call_id, received_at, category, category_label, tier, incident_code, disposition
+    contacts: pd.DataFrame  # contact_id, call_id, team_id, program, contact_at, outcome
+
+
+def location_timeline(snapshot: Snapshot, filters: Filters, address: str) -> LocationTimeline:
+    """Calls at ``address`` in the filtered period (DV and overdose never included) and contacts."""
+    block_sql, params = _block_calls_cte(filters)
+    calls = snapshot.query(
+        f"""WITH {block_sql}
+        SELECT call_id, received_at, coalesce(category, 'unclassified') AS category, tier,
+               incident_code, disposition
+        FROM block_calls WHERE address = trim(?) ORDER BY received_at, call_id""",
+        params + [address],
+    )
+    calls["category_label"] = calls["category"].map(lambda c: CATEGORY_LABELS.get(c, c))
+    contacts = snapshot.query(
+        f"""WITH {block_sql}
+        SELECT c.contact_id, c.call_id, c.team_id, c.program, c.contact_at, c.outcome
+        FROM block_calls b JOIN {_contacts_source(snapshot)} c ON c.call_id = b.call_id
+        WHERE b.address = trim(?) ORDER BY c.contact_at, c.contact_id""",
+        params + [address],
+    )
+    return LocationTimeline(address, calls, contacts)
+
+
+# --- before / after --------------------------------------------------------------------------
+
+
+def call_band(calls: int) -> str:
+    """The call-count band used to match comparison locations, e.g. '5-9' or '20+'."""
+    label = f"{CALL_BANDS[-1]}+"
+    for lo, hi in zip(CALL_BANDS, CALL_BANDS[1:], strict=False):
+        if lo <= calls < hi:
+            label = f"{lo}-{hi - 1}" if hi - 1 > lo else str(lo)
+            break
+    return label
+
+
+def count_in_windows(days: np.ndarray, index_day: date, window_days: int) -> tuple[int, int]:
+    """Calls in the ``window_days`` days before ``index_day`` and the ``window_days`` days after.
+
+    Before is ``[index - W, index - 1]``, after is ``[index + 1, index + W]``; calls on the index
+    day itself count in neither (the contact and the call it answered usually share that day).
+    ``days`` must be sorted ``datetime64[D]``.
+    """
+    idx = np.datetime64(index_day, "D")
+    w = np.timedelta64(window_days, "D")
+    one = np.timedelta64(1, "D")
+    before = np.searchsorted(days, idx, "left") - np.searchsorted(days, idx - w, "left")
+    after = np.searchsorted(days, idx + w, "right") - np.searchsorted(days, idx + one, "left")
+    return int(before), int(after)
+
+
+@dataclass
+class BeforeAfter:
+    """Difference-in-differences style summary of calls before vs after a first team contact."""
+
+    window_days: int
+    match_on: str
+    locations: pd.DataFrame  # one row per contacted location used
+    summary: dict  # treated/comparison means before and after, changes, did
+    left_out: dict = field(default_factory=dict)  # reason -> number of contacted locations
+
+    @property
+    def empty(self) -> bool:
+        return self.locations.empty
+
+
+def compare_before_after(
+    loc_calls: pd.DataFrame,
+    locations: pd.DataFrame,
+    data_start: date,
+    data_end: date,
+    window_days: int = 90,
+    match_on: str = "area",
+) -> BeforeAfter:
+    """Before/after counts for contacted locations against similar repeat locations without contact.
+
+    ``loc_calls``: ``address, call_date`` (every call at the candidate locations, any date).
+    ``locations``: ``address, area, calls, first_contact`` (NaT when no contact) for the repeat
+    locations. A contacted location is used when both windows lie inside ``[data_start,
+    data_end]`` (otherwise a window would be cut short). Its comparison group is every repeat
+    location without contact in the same area (``match_on='area'``) or the same call-count band
+    (``'band'``) that had at least one call in the before window of the contacted location's
+    contact date (the pseudo-index date). Each contacted location weighs the same: its comparison
+    value is the mean over its group. ``did`` = (treated after - before) - (comparison after -
+    before), in mean calls per location.
+    """
+    if match_on not in MATCH_OPTIONS:
+        raise ValueError(f"match_on must be one of {MATCH_OPTIONS}, got {match_on!r}")
+    w = int(window_days)
+    days_by_loc = {
+        a: np.sort(g["call_date"].to_numpy(dtype="datetime64[D]"))
+        for a, g in loc_calls.groupby("address", sort=False)
+    }
+    empty_days = np.array([], dtype="datetime64[D]")
+    locs = locations.copy()
+    locs["band"] = locs["calls"].map(call_band)
+    contacted = locs[locs["first_contact"].notna()].sort_values("address")
+    controls = locs[locs["first_contact"].isna()]
+    left_out = {"window outside the data": 0, "no comparison location": 0}
+    rows = []
+    for t in contacted.itertuples(index=False):
+        d0 = pd.Timestamp(t.first_contact).date()
+        if d0 - timedelta(days=w) < data_start or d0 + timedelta(days=w) > data_end:
+            left_out["window outside the data"] += 1
+            continue
+        before, after = count_in_windows(days_by_loc.get(t.address, empty_days), d0, w)
+        key = t.area if match_on == "area" else t.band
+        pool = controls[controls[match_on] == key]
+        c_counts = [count_in_windows(days_by_loc.get(a, empty_days), d0, w) for a in pool["address"]]
+        c_counts = [c for c in c_counts if c[0] > 0]  # similar: was calling before the date
+        if not c_counts:
+            left_out["no comparison location"] += 1
+            continue
+        rows.append({
+            "address": t.address, "area": t.area, "band": t.band, "first_contact": d0,
+            "before": before, "after": after, "comparison_locations": len(c_counts),
+            "comparison_before": float(np.mean([c[0] for c in c_counts])),
+            "comparison_after": float(np.mean([c[1] for c in c_counts])),
+        })
+    columns = ["address", "area", "band", "first_contact", "before", "after",
+               "comparison_locations", "comparison_before", "comparison_after"]
+    table = pd.DataFrame(rows, columns=columns)
+    summary: dict = {"locations": len(table)}
+    if not table.empty:
+        tb, ta = table["before"].mean(), table["after"].mean()
+        cb, ca = table["comparison_before"].mean(), table["comparison_after"].mean()
+        summary.update({
+            "treated_before": float(tb), "treated_after": float(ta),
+            "comparison_before": float(cb), "comparison_after": float(ca),
+            "treated_change": float(ta - tb), "comparison_change": float(ca - cb),
+            "did": float((ta - tb) - (ca - cb)),
+        })
+    return BeforeAfter(w, match_on, table, summary, left_out)
+
+
+def before_after(
+    snapshot: Snapshot,
+    filters: Filters,
+    rule: RepeatRule = RepeatRule(),
+    window_days: int = 90,
+    match_on: str = "area",
+) -> BeforeAfter:
+    """Before/after a first team contact for the repeat locations of the selection.
+
+    Repeat locations and contacts come from the filtered period; the before/after counts use the
+    same call types, tiers and areas but may reach outside the period, up to the data's first and
+    last day (windows that would pass those are left out and counted in ``left_out``).
+    """
+    ranked = find_repeat_locations(snapshot, filters, rule)
+    first, last = snapshot.date_range
+    if ranked.empty:
+        return compare_before_after(
+            pd.DataFrame(columns=["address", "call_date"]),
+            pd.DataFrame(columns=["address", "area", "calls", "first_contact"]),
+            first, last, window_days, match_on,
+        )
+    all_dates = filters.with_(start=first, end=last)
+    block_sql, params = _block_calls_cte(all_dates)
+    addresses = list(ranked["address"])
+    loc_calls = snapshot.query(
+        f"""WITH {block_sql}
+        SELECT address, call_date FROM block_calls
+        WHERE address IN (SELECT unnest(?::VARCHAR[]))""",
+        params + [addresses],
+    )
+    locations = ranked[["address", "area", "calls", "first_contact"]]
+    return compare_before_after(loc_calls, locations, first, last, window_days, match_on)
