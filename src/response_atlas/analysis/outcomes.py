@@ -1,0 +1,562 @@
+"""Outcomes per program (ARC mobile crisis, QRT, DVERT) and the funnel, with four numbers kept apart.
+
+Pure functions (no streamlit). SQL runs in DuckDB over the snapshot's ``calls`` and ``contacts``
+views, with the shared filters from :func:`filters.build_where` applied to the calls.
+
+Definitions (shown on the page; tested in ``tests/unit/test_outcomes*.py``):
+
+- **Eligible**: a call the triage rules make eligible for the program, see
+  :data:`PROGRAM_ELIGIBILITY` (ARC: tier ``alternative``; DVERT: domestic violence with tier
+  co-response or alternative; QRT: substance use / overdose calls).
+- **Routed**: a call (matching the filters) linked to at least one contact of the program, whether
+  or not the call was eligible (a team may take a call the rules do not list).
+- **Handled without police**: a routed call none of whose program contacts ended in
+  ``police_backup_requested`` or ``arrest``.
+- **Police backup requested**: a routed call with a contact that asked for police backup.
+- **Arrests / transports after team contact**: routed calls with a contact outcome ``arrest`` /
+  ``transported``.
+  All five are counted per call, in the month the call was received; they are never summed into
+  one "diversion" figure, and the share of call volume a team answers is not diversion.
+- Contacts without a 911 call in the snapshot cannot be filtered like calls; they are counted
+  apart as ``unlinked_contacts`` (within the date filter only).
+
+Overdose and domestic-violence events never leave this module below area level: the QRT repeat
+rule works on block addresses internally but returns one count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from response_atlas.analysis import trends
+from response_atlas.analysis.suppression import (
+    SHOWN,
+    TOTAL_LABEL,
+    Line,
+    format_count,
+    protect_cells,
+)
+from response_atlas.filters import Filters, build_where
+from response_atlas.schema import OUTCOME_LABELS, OUTCOMES, PROGRAM_LABELS, PROGRAMS
+from response_atlas.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Which calls a program could take: categories and tiers (an empty tuple means any)."""
+
+    categories: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+    description: str = ""
+
+
+# ONE mapping from triage output to program eligibility, used by every number on the page.
+PROGRAM_ELIGIBILITY: dict[str, Eligibility] = {
+    "ARC": Eligibility((), ("alternative",), "calls the triage rules mark for alternative response"),
+    "DVERT": Eligibility(
+        ("domestic_violence",),
+        ("co_response", "alternative"),
+        "domestic violence calls marked for co-response or alternative response",
+    ),
+    "QRT": Eligibility(("substance_use",), (), "substance use / overdose calls"),
+}
+# Launch dates set by the program (none known for the demo data): otherwise the first contact.
+CONFIGURED_LAUNCH: dict[str, date] = {}
+
+POLICE_OUTCOMES = ("police_backup_requested", "arrest")
+FUNNEL_COLUMNS = ("eligible", "routed", "handled_without_police", "police_backup")
+AFTER_CONTACT_COLUMNS = ("arrests", "transports")
+COLUMN_LABELS = {
+    "eligible": "Eligible calls",
+    "routed": "Routed to the team",
+    "handled_without_police": "Handled without police",
+    "police_backup": "Police backup requested",
+    "arrests": "Arrest after team contact",
+    "transports": "Transported to care",
+    "overdoses": "Overdose calls",
+    "visited_72h": "Visited within 72 hours",
+    "visited_7d": "Visited within 7 days",
+    "reached": "Person reached",
+    "linked_to_treatment": "Linked to treatment",
+    "dv_calls": "Domestic violence calls",
+    "co_responses": "Advocate co-responses",
+    "connected_to_services": "Survivor connected to services",
+    "repeat_dv_calls": "Repeat DV calls (same block, 90 days)",
+    "contacts": "Team contacts",
+}
+REPEAT_WINDOW_DAYS = 90
+QRT_COLUMNS = ("overdoses", "visited_72h", "visited_7d", "reached", "linked_to_treatment")
+DVERT_COLUMNS = ("dv_calls", "eligible", "co_responses", "connected_to_services")
+NOT_DIVERSION_NOTE = (
+    "These are separate counts, not one \"diversion\" rate: the share of call volume a team "
+    "answers is not diversion, and a routed call may still involve police."
+)
+
+
+def eligibility_sql(program: str, alias: str = "c") -> tuple[str, list]:
+    """SQL condition (and params) for calls eligible for ``program``."""
+    rule = PROGRAM_ELIGIBILITY[program]
+    p = f"{alias}." if alias else ""
+    clauses, params = [], []
+    for column, values in (("category", rule.categories), ("tier", rule.tiers)):
+        if values:
+            clauses.append(f"{p}{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _contacts(snapshot: Snapshot) -> str:
+    """The contacts view, or an empty relation of the same shape when the snapshot has none."""
+    if snapshot.has_table("contacts"):
+        return "contacts"
+    return (
+        "(SELECT NULL::VARCHAR AS contact_id, NULL::VARCHAR AS call_id, NULL::VARCHAR AS program, "
+        "NULL::TIMESTAMP AS contact_at, NULL::DOUBLE AS response_min, NULL::VARCHAR AS outcome, "
+        "NULL::TIMESTAMP AS followup_at, NULL::VARCHAR AS followup_outcome WHERE FALSE)"
+    )
+
+
+def period_for(snapshot: Snapshot, filters: Filters) -> tuple[date, date] | None:
+    """The filter period cut to the snapshot's data (None when they do not overlap)."""
+    first, last = snapshot.date_range
+    has_calls = int(snapshot.query("SELECT count(*) AS n FROM calls")["n"].iloc[0]) > 0
+    if not has_calls:
+        return None
+    return trends.covered_period(filters.start, filters.end, first, last)
+
+
+def _monthly(frame: pd.DataFrame, period, columns: Sequence[str]) -> pd.DataFrame:
+    if period is None:
+        empty = pd.DataFrame(columns=[trends.MONTH, *columns, *trends.PARTIAL_COLUMNS])
+        return empty.astype({c: "int64" for c in columns})
+    return trends.complete_months(frame, period[0], period[1], list(columns))
+
+
+def first_contact(snapshot: Snapshot, program: str) -> date | None:
+    """Date of the program's first contact in the whole snapshot (ignores filters)."""
+    row = snapshot.query(
+        f"SELECT min(contact_at) AS t FROM {_contacts(snapshot)} WHERE program = ?", [program]
+    )
+    value = row["t"].iloc[0]
+    return None if pd.isna(value) else pd.Timestamp(value).date()
+
+
+def program_launch(snapshot: Snapshot, program: str) -> pd.Timestamp | None:
+    """Launch month: the configured date, else the month of the first contact."""
+    return trends.launch_month(first_contact(snapshot, program), CONFIGURED_LAUNCH.get(program))
+
+
+def count_unlinked(snapshot: Snapshot, filters: Filters, program: str) -> int:
+    """Program contacts in the date filter with no matching 911 call (not filterable like calls)."""
+    sql = f"""
+        SELECT count(*) AS n FROM {_contacts(snapshot)} k
+        WHERE k.program = ? AND CAST(k.contact_at AS DATE) BETWEEN ? AND ?
+          AND (k.call_id IS NULL OR k.call_id NOT IN (SELECT call_id FROM calls))
+    """
+    return int(snapshot.query(sql, [program, filters.start, filters.end])["n"].iloc[0])
+
+
+# --- the funnel ------------------------------------------------------------------------------
+FUNNEL_ALL_COLUMNS = (*FUNNEL_COLUMNS, *AFTER_CONTACT_COLUMNS)
+
+
+def monthly_funnel(
+    snapshot: Snapshot, filters: Filters, programs: Iterable[str] = PROGRAMS
+) -> pd.DataFrame:
+    """Per program and month: eligible, routed, handled without police, police backup (+ after).
+
+    Long format: ``program, month, eligible, routed, handled_without_police, police_backup,
+    arrests, transports, days_in_month, days_covered, partial``; every month of the covered
+    period is present (zeros when empty).
+    """
+    period = period_for(snapshot, filters)
+    where, where_params = build_where(filters, "c")
+    frames = []
+    for program in programs:
+        elig, elig_params = eligibility_sql(program, "c")
+        sql = f"""
+            WITH team AS (
+                SELECT call_id,
+                    bool_or(outcome IN ('police_backup_requested', 'arrest')) AS police,
+                    bool_or(outcome = 'police_backup_requested') AS backup,
+                    bool_or(outcome = 'arrest') AS arrest,
+                    bool_or(outcome = 'transported') AS transported
+                FROM {_contacts(snapshot)} WHERE program = ? AND call_id IS NOT NULL
+                GROUP BY call_id
+            )
+            SELECT c.call_month AS month,
+                count(*) FILTER (WHERE {elig}) AS eligible,
+                count(t.call_id) AS routed,
+                count(*) FILTER (WHERE t.call_id IS NOT NULL AND NOT t.police)
+                    AS handled_without_police,
+                count(*) FILTER (WHERE t.backup) AS police_backup,
+                count(*) FILTER (WHERE t.arrest) AS arrests,
+                count(*) FILTER (WHERE t.transported) AS transports
+            FROM calls c LEFT JOIN team t ON t.call_id = c.call_id
+            WHERE {where}
+            GROUP BY 1
+        """
+        raw = snapshot.query(sql, [program, *elig_params, *where_params])
+        monthly = _monthly(raw, period, FUNNEL_ALL_COLUMNS)
+        monthly.insert(0, "program", program)
+        frames.append(monthly)
+    return pd.concat(frames, ignore_index=True)
+
+
+# --- mobile crisis (ARC) ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class MobileCrisis:
+    """ARC figures for the filtered calls; rates are None when their denominator is zero."""
+
+    monthly: pd.DataFrame
+    totals: dict[str, int]
+    share_served: float | None  # routed / eligible
+    backup_rate: float | None  # police backup / routed
+    response_n: int
+    response_median: float | None
+    response_p90: float | None
+    outcomes: pd.DataFrame  # outcome, label, contacts
+    comparable_calls: int
+    comparable_on_scene_min: float | None
+    police_hours_freed: float | None
+    unlinked_contacts: int
+    launch: pd.Timestamp | None
+
+    HOURS_ASSUMPTION = (
+        "Police hours freed = calls handled without police x the average police on-scene time "
+        "(arrival to close) of eligible calls the team did not take in the same period. It "
+        "assumes each call would otherwise have taken one police unit that long; travel time "
+        "and second units are left out."
+    )
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def mobile_crisis_summary(snapshot: Snapshot, filters: Filters) -> MobileCrisis:
+    """Calls handled, share of eligible served, backup rate, response times, outcomes, hours."""
+    monthly = monthly_funnel(snapshot, filters, ["ARC"]).drop(columns="program")
+    totals = {c: int(monthly[c].sum()) for c in FUNNEL_ALL_COLUMNS}
+    where, where_params = build_where(filters, "c")
+    elig, elig_params = eligibility_sql("ARC", "c")
+    base = f"""
+        WITH f AS (
+            SELECT c.call_id, c.on_scene_min, ({elig}) AS eligible FROM calls c WHERE {where}
+        ),
+        k AS (
+            SELECT k.* FROM {_contacts(snapshot)} k JOIN f ON f.call_id = k.call_id
+            WHERE k.program = 'ARC'
+        )
+    """
+    params = [*elig_params, *where_params]
+    stats = snapshot.query(
+        base + """
+        SELECT count(response_min) AS n,
+            median(response_min::DOUBLE) AS med,
+            quantile_cont(response_min::DOUBLE, 0.9) AS p90
+        FROM k
+        """,
+        params,
+    ).iloc[0]
+    counts = snapshot.query(base + "SELECT outcome, count(*) AS n FROM k GROUP BY 1", params)
+    by_outcome = dict(zip(counts["outcome"], counts["n"], strict=True))
+    known = list(OUTCOMES) + sorted(set(by_outcome) - set(OUTCOMES))
+    outcomes = pd.DataFrame({
+        "outcome": known,
+        "label": [OUTCOME_LABELS.get(o, str(o)) for o in known],
+        "contacts": [int(by_outcome.get(o, 0)) for o in known],
+    })
+    comparable = snapshot.query(
+        base + """
+        SELECT count(on_scene_min) AS n, avg(on_scene_min) AS mean_min FROM f
+        WHERE eligible AND on_scene_min IS NOT NULL
+          AND call_id NOT IN (SELECT call_id FROM k WHERE call_id IS NOT NULL)
+        """,
+        params,
+    ).iloc[0]
+    mean_min = None if pd.isna(comparable["mean_min"]) else float(comparable["mean_min"])
+    hours = None if mean_min is None else totals["handled_without_police"] * mean_min / 60.0
+    n = int(stats["n"])
+    return MobileCrisis(
+        monthly=monthly,
+        totals=totals,
+        share_served=_ratio(totals["routed"], totals["eligible"]),
+        backup_rate=_ratio(totals["police_backup"], totals["routed"]),
+        response_n=n,
+        response_median=float(stats["med"]) if n else None,
+        response_p90=float(stats["p90"]) if n else None,
+        outcomes=outcomes,
+        comparable_calls=int(comparable["n"]),
+        comparable_on_scene_min=mean_min,
+        police_hours_freed=hours,
+        unlinked_contacts=count_unlinked(snapshot, filters, "ARC"),
+        launch=program_launch(snapshot, "ARC"),
+    )
+
+
+# --- QRT ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QuickResponse:
+    """QRT figures per overdose call; repeat overdoses leave only as a count."""
+
+    monthly: pd.DataFrame
+    totals: dict[str, int]
+    repeat_overdoses: int
+    unlinked_contacts: int
+    launch: pd.Timestamp | None
+    window_days: int = REPEAT_WINDOW_DAYS
+
+
+def count_repeat_events(
+    snapshot: Snapshot, filters: Filters, category: str, window_days: int = REPEAT_WINDOW_DAYS
+) -> int:
+    """Calls of ``category`` that follow another at the same block within ``window_days`` days.
+
+    The window is inclusive: exactly 90 days after counts, 90 days and one minute does not.
+    Only the number leaves this function; the blocks never do.
+    """
+    where, params = build_where(filters, "c")
+    sql = f"""
+        SELECT count(*) AS n FROM (
+            SELECT c.received_at,
+                lag(c.received_at) OVER (PARTITION BY trim(c.address) ORDER BY c.received_at)
+                    AS prev
+            FROM calls c
+            WHERE {where} AND c.category = ? AND nullif(trim(c.address), '') IS NOT NULL
+        ) WHERE prev >= received_at - to_days(?)
+    """
+    return int(snapshot.query(sql, [*params, category, int(window_days)])["n"].iloc[0])
+
+
+def qrt_summary(snapshot: Snapshot, filters: Filters) -> QuickResponse:
+    """Overdoses, visits within 72 hours / 7 days, people reached, treatment linkage, repeats.
+
+    Per overdose call: the first visit is the earliest QRT contact or follow-up at or after the
+    call; *reached* means a contact or follow-up outcome other than ``no_contact``; *linked*
+    means an outcome or follow-up outcome ``connected_to_treatment``.
+    """
+    period = period_for(snapshot, filters)
+    where, params = build_where(filters, "c")
+    contacts = _contacts(snapshot)
+    sql = f"""
+        WITH od AS (
+            SELECT c.call_id, c.call_month, c.received_at FROM calls c
+            WHERE {where} AND c.category = 'substance_use'
+        ),
+        q AS (
+            SELECT call_id, contact_at, followup_at, outcome, followup_outcome FROM {contacts}
+            WHERE program = 'QRT' AND call_id IS NOT NULL
+        ),
+        visits AS (
+            SELECT call_id, contact_at AS t FROM q
+            UNION ALL SELECT call_id, followup_at FROM q WHERE followup_at IS NOT NULL
+        ),
+        first_visit AS (
+            SELECT od.call_id, min(v.t) AS t FROM od
+            JOIN visits v ON v.call_id = od.call_id AND v.t >= od.received_at
+            GROUP BY od.call_id
+        ),
+        reach AS (
+            SELECT call_id,
+                bool_or(outcome <> 'no_contact'
+                        OR coalesce(followup_outcome, 'no_contact') <> 'no_contact') AS reached,
+                bool_or(outcome = 'connected_to_treatment'
+                        OR followup_outcome = 'connected_to_treatment') AS linked
+            FROM q GROUP BY call_id
+        )
+        SELECT od.call_month AS month, count(*) AS overdoses,
+            count(*) FILTER (WHERE epoch(fv.t) - epoch(od.received_at) <= 72 * 3600)
+                AS visited_72h,
+            count(*) FILTER (WHERE epoch(fv.t) - epoch(od.received_at) <= 7 * 24 * 3600)
+                AS visited_7d,
+            count(*) FILTER (WHERE r.reached) AS reached,
+            count(*) FILTER (WHERE r.linked) AS linked_to_treatment
+        FROM od LEFT JOIN first_visit fv ON fv.call_id = od.call_id
+        LEFT JOIN reach r ON r.call_id = od.call_id
+        GROUP BY 1
+    """
+    monthly = _monthly(snapshot.query(sql, params), period, QRT_COLUMNS)
+    return QuickResponse(
+        monthly=monthly,
+        totals={c: int(monthly[c].sum()) for c in QRT_COLUMNS},
+        repeat_overdoses=count_repeat_events(snapshot, filters, "substance_use"),
+        unlinked_contacts=count_unlinked(snapshot, filters, "QRT"),
+        launch=program_launch(snapshot, "QRT"),
+    )
+
+
+# --- DVERT -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DomesticViolence:
+    """DVERT figures; repeat DV calls only per area, never below."""
+
+    monthly: pd.DataFrame
+    totals: dict[str, int]
+    repeats_by_area: pd.DataFrame  # area, dv_calls, repeat_dv_calls
+    unlinked_contacts: int
+    launch: pd.Timestamp | None
+    window_days: int = REPEAT_WINDOW_DAYS
+
+
+def dv_repeats_by_area(
+    snapshot: Snapshot, filters: Filters, window_days: int = REPEAT_WINDOW_DAYS
+) -> pd.DataFrame:
+    """Per area: DV calls and those following another DV call at the same block within the window."""
+    where, params = build_where(filters, "c")
+    sql = f"""
+        SELECT area, count(*) AS dv_calls,
+            count(*) FILTER (WHERE prev >= received_at - to_days(?)) AS repeat_dv_calls
+        FROM (
+            SELECT c.area, c.received_at,
+                CASE WHEN nullif(trim(c.address), '') IS NULL THEN NULL ELSE
+                lag(c.received_at) OVER (PARTITION BY c.area, trim(c.address)
+                                         ORDER BY c.received_at) END AS prev
+            FROM calls c WHERE {where} AND c.category = 'domestic_violence'
+        )
+        GROUP BY area ORDER BY area
+    """
+    out = snapshot.query(sql, [int(window_days), *params])
+    for c in ("dv_calls", "repeat_dv_calls"):
+        out[c] = out[c].astype("int64")
+    return out.reset_index(drop=True)
+
+
+def dvert_summary(snapshot: Snapshot, filters: Filters) -> DomesticViolence:
+    """DV calls, co-responses (DVERT contacts on calls), survivors connected to services."""
+    period = period_for(snapshot, filters)
+    where, where_params = build_where(filters, "c")
+    elig, elig_params = eligibility_sql("DVERT", "c")
+    sql = f"""
+        WITH t AS (
+            SELECT call_id,
+                bool_or(outcome = 'connected_to_treatment'
+                        OR followup_outcome = 'connected_to_treatment') AS connected
+            FROM {_contacts(snapshot)} WHERE program = 'DVERT' AND call_id IS NOT NULL
+            GROUP BY call_id
+        )
+        SELECT c.call_month AS month,
+            count(*) FILTER (WHERE c.category = 'domestic_violence') AS dv_calls,
+            count(*) FILTER (WHERE {elig}) AS eligible,
+            count(t.call_id) AS co_responses,
+            count(*) FILTER (WHERE t.connected) AS connected_to_services
+        FROM calls c LEFT JOIN t ON t.call_id = c.call_id
+        WHERE {where}
+        GROUP BY 1
+    """
+    monthly = _monthly(snapshot.query(sql, [*elig_params, *where_params]), period, DVERT_COLUMNS)
+    return DomesticViolence(
+        monthly=monthly,
+        totals={c: int(monthly[c].sum()) for c in DVERT_COLUMNS},
+        repeats_by_area=dv_repeats_by_area(snapshot, filters),
+        unlinked_contacts=count_unlinked(snapshot, filters, "DVERT"),
+        launch=program_launch(snapshot, "DVERT"),
+    )
+
+
+# --- publishing: suppression for public views -------------------------------------------------
+@dataclass(frozen=True)
+class Published:
+    """A table ready to show: display values (strings in public views), a hidden-cell mask and
+    chart numbers (NaN where hidden). The last display row is the total."""
+
+    display: pd.DataFrame
+    hidden: pd.DataFrame
+    chart: pd.DataFrame
+    notes: tuple[str, ...] = field(default=())
+
+
+def publish_counts(
+    frame: pd.DataFrame,
+    key: str,
+    columns: Sequence[str],
+    public: bool,
+    threshold: int = 10,
+    row_sums: Sequence[tuple[Sequence[str], str]] = (),
+    key_format=None,
+) -> Published:
+    """Protect a count table whose column totals are published (a ``Total`` row is added).
+
+    ``row_sums`` lists per-row identities ``(members, total)`` a reader could use, e.g. handled
+    without police + police backup + arrests = routed; cells pinned by them are hidden too.
+    In staff views (``public=False``) nothing is hidden.
+    """
+    keys = [key_format(k) if key_format else k for k in frame[key]]
+    rows: list[Hashable] = [*keys, TOTAL_LABEL]
+    values: dict[Hashable, float] = {}
+    for r, (_, rec) in zip(keys, frame.iterrows(), strict=True):
+        for c in columns:
+            values[(r, c)] = float(rec[c])
+    for c in columns:
+        values[(TOTAL_LABEL, c)] = float(frame[c].sum())
+    lines = [Line(tuple((r, c) for r in keys), (TOTAL_LABEL, c)) for c in columns]
+    for members, total in row_sums:
+        for r in rows:
+            lines.append(Line(tuple((r, m) for m in members), (r, total)))
+    status = protect_cells(values, lines, threshold) if public else dict.fromkeys(values, SHOWN)
+    labels = [COLUMN_LABELS.get(c, c) for c in columns]
+    hidden = pd.DataFrame(
+        [[status[(r, c)] != SHOWN for c in columns] for r in rows], columns=list(columns)
+    )
+    if public:
+        cells = [[format_count(values[(r, c)], status[(r, c)], threshold) for c in columns]
+                 for r in rows]
+    else:
+        cells = [[int(values[(r, c)]) for c in columns] for r in rows]
+    display = pd.DataFrame(cells, columns=labels)
+    display.insert(0, COLUMN_LABELS.get(key, key.capitalize()), [str(r) for r in rows])
+    chart = frame.copy().reset_index(drop=True)
+    for c in columns:
+        chart[c] = chart[c].astype("float64").where(~hidden[c].iloc[:-1].to_numpy())
+    notes = ()
+    if public and hidden.to_numpy().any():
+        notes = (f"Counts from 1 to {threshold} are shown as \"fewer than {threshold + 1}\"; "
+                 "\"suppressed\" cells are hidden so that small counts cannot be worked out.",)
+    return Published(display, hidden, chart, notes)
+
+
+def publish_monthly(
+    monthly: pd.DataFrame,
+    columns: Sequence[str],
+    public: bool,
+    threshold: int = 10,
+    row_sums: Sequence[tuple[Sequence[str], str]] = (),
+) -> Published:
+    """:func:`publish_counts` for a monthly frame; adds a 'Partial month' column to the display."""
+    pub = publish_counts(
+        monthly, trends.MONTH, columns, public, threshold, row_sums, key_format=trends.month_label
+    )
+    display = pub.display
+    partial = [
+        f"partial ({r.days_covered} of {r.days_in_month} days)" if r.partial else ""
+        for r in monthly.itertuples()
+    ]
+    display["Partial month"] = [*partial, ""]
+    return Published(display, pub.hidden, pub.chart, pub.notes)
+
+
+# per-row identity of the funnel: handled + backup + arrests = routed (one outcome per call)
+FUNNEL_ROW_SUMS = ((("handled_without_police", "police_backup", "arrests"), "routed"),)
+
+
+def hidden_totals(pub: Published) -> dict[str, bool]:
+    """Whether each column's total (the last row) is hidden."""
+    return {c: bool(pub.hidden[c].iloc[-1]) for c in pub.hidden.columns}
+
+
+def rate_text(num: int, den: int, hidden: bool, digits: int = 0) -> str:
+    """A percentage for display; 'not shown' when it would reveal a hidden count."""
+    if hidden:
+        return "not shown"
+    if not den:
+        return "no calls"
+    return f"{100.0 * num / den:.{digits}f}%"
+
+
+def program_label(program: str) -> str:
+    """Plain label of a program code."""
+    return PROGRAM_LABELS.get(program, program)
