@@ -1,0 +1,274 @@
+"""Where and when calls happen: counts and rates by area, hexagon, hour and month.
+
+Pure functions over a :class:`~response_atlas.snapshot.Snapshot`; the SQL runs in DuckDB with the
+shared filters (``filters.build_where``). Results are small frames, safe to cache.
+
+Privacy: hexagon counts never include the sensitive categories (domestic violence, substance use /
+overdose): those are never shown below area level, to anyone. Display helpers here suppress
+counts from 1 to 10 for public views, with one complementary cell where a single hidden count could
+be worked out from a shown total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from response_atlas.filters import Filters, build_where
+from response_atlas.privacy import SUPPRESSED_LABEL
+from response_atlas.schema import CATEGORIES, SENSITIVE_CATEGORIES, TIERS
+from response_atlas.snapshot import Snapshot
+
+HEX_COLUMNS = {"fine": "h3_fine", "coarse": "h3_coarse"}
+# Rates built on fewer events than this are unstable (the NCHS rule of thumb for rates).
+SMALL_NUMBER = 20
+PER = 1000.0
+
+
+def _where(filters: Filters, exclude_sensitive: bool = False) -> tuple[str, list]:
+    sql, params = build_where(filters)
+    if exclude_sensitive:
+        sql += f" AND category NOT IN ({', '.join('?' * len(SENSITIVE_CATEGORIES))})"
+        params = [*params, *SENSITIVE_CATEGORIES]
+    return sql, params
+
+
+def _rate(calls: pd.Series, population: pd.Series) -> pd.Series:
+    pop = pd.to_numeric(population, errors="coerce").astype(float)
+    return (calls.astype(float) * PER / pop.where(pop > 0)).round(2)
+
+
+def area_counts(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
+    """Calls and calls per 1,000 residents for every area (zeros included).
+
+    Columns ``area, kind, population, calls, rate_per_1000``, busiest first. When the filters
+    name areas, only those are listed. Calls outside the county or without a location are not in
+    any area (see :func:`total_calls`).
+    """
+    where, params = _where(filters)
+    counts = snapshot.query(
+        f"SELECT area, count(*) AS calls FROM calls WHERE {where} GROUP BY area", params
+    )
+    facts = pd.DataFrame(snapshot.areas.drop(columns="geometry"))[["area", "kind", "population"]]
+    if filters.areas:
+        facts = facts[facts["area"].isin(filters.areas)]
+    out = facts.merge(counts, on="area", how="left")
+    out["calls"] = out["calls"].fillna(0).astype("int64")
+    out["rate_per_1000"] = _rate(out["calls"], out["population"])
+    return out.sort_values(["calls", "area"], ascending=[False, True]).reset_index(drop=True)
+
+
+def total_calls(snapshot: Snapshot, filters: Filters) -> dict[str, int]:
+    """All matching calls, and how many fell outside the county or had no location."""
+    where, params = _where(filters)
+    row = snapshot.query(
+        "SELECT count(*) AS calls, "
+        "count(*) FILTER (WHERE location_status = 'outside_county') AS outside, "
+        "count(*) FILTER (WHERE location_status = 'no_location') AS no_location "
+        f"FROM calls WHERE {where}",
+        params,
+    ).iloc[0]
+    return {k: int(row[k]) for k in ("calls", "outside", "no_location")}
+
+
+def county_rate(snapshot: Snapshot, filters: Filters) -> float:
+    """Calls in the listed areas per 1,000 of their residents (NaN without population)."""
+    counts = area_counts(snapshot, filters)
+    pop = pd.to_numeric(counts["population"], errors="coerce").sum()
+    return round(float(counts["calls"].sum()) * PER / pop, 2) if pop > 0 else float("nan")
+
+
+def hex_counts(snapshot: Snapshot, filters: Filters, resolution: str = "fine") -> pd.DataFrame:
+    """Calls per H3 cell (``h3_cell, calls``), sensitive categories always left out."""
+    if resolution not in HEX_COLUMNS:
+        raise ValueError(f"resolution must be one of {sorted(HEX_COLUMNS)}, not {resolution!r}")
+    column = HEX_COLUMNS[resolution]
+    where, params = _where(filters, exclude_sensitive=True)
+    return snapshot.query(
+        f"SELECT {column} AS h3_cell, count(*)::BIGINT AS calls FROM calls "
+        f"WHERE {where} AND {column} IS NOT NULL GROUP BY 1 ORDER BY calls DESC, h3_cell",
+        params,
+    )
+
+
+def hour_weekday_matrix(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
+    """Calls by hour (rows 0-23) and weekday (columns 0=Monday .. 6), zeros filled."""
+    where, params = _where(filters)
+    long = snapshot.query(
+        f"SELECT hour, weekday, count(*) AS calls FROM calls WHERE {where} GROUP BY 1, 2", params
+    )
+    grid = long.pivot_table(index="hour", columns="weekday", values="calls", aggfunc="sum")
+    grid = grid.reindex(index=range(24), columns=range(7)).fillna(0).astype("int64")
+    grid.index.name, grid.columns.name = "hour", "weekday"
+    return grid
+
+
+def _months(start: date, end: date) -> list[date]:
+    months, current = [], date(start.year, start.month, 1)
+    while current <= end:
+        months.append(current)
+        current = date(current.year + (current.month == 12), current.month % 12 + 1, 1)
+    return months
+
+
+def monthly_trend(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
+    """Calls per month and category (``call_month, category, calls``), zero months filled in."""
+    where, params = _where(filters)
+    long = snapshot.query(
+        f"SELECT call_month, category, count(*) AS calls FROM calls WHERE {where} GROUP BY 1, 2",
+        params,
+    )
+    if long.empty:
+        return pd.DataFrame({"call_month": [], "category": [], "calls": []})
+    long["call_month"] = pd.to_datetime(long["call_month"]).dt.date
+    cats = [c for c in CATEGORIES if c in set(long["category"])]
+    full = pd.MultiIndex.from_product(
+        [_months(filters.start, filters.end), cats], names=["call_month", "category"]
+    )
+    out = long.set_index(["call_month", "category"])["calls"].reindex(full, fill_value=0)
+    return out.astype("int64").reset_index()
+
+
+@dataclass(frozen=True)
+class AreaPanel:
+    """Everything the area panel shows for one area."""
+
+    area: str
+    calls: int
+    population: float
+    rate_per_1000: float
+    county_rate_per_1000: float
+    by_category: pd.DataFrame  # category, calls
+    by_tier: pd.DataFrame  # tier, calls
+    trend: pd.DataFrame  # call_month, calls
+    busiest_hours: pd.DataFrame  # hour, calls (top 3)
+    top_codes: pd.DataFrame  # incident_code, calls (top 5)
+
+    @property
+    def rate_ratio(self) -> float:
+        """The area's rate over the county's (1.0 = same as the county)."""
+        if not self.county_rate_per_1000 or np.isnan(self.county_rate_per_1000):
+            return float("nan")
+        return round(self.rate_per_1000 / self.county_rate_per_1000, 2)
+
+
+def area_panel(snapshot: Snapshot, filters: Filters, area: str) -> AreaPanel:
+    """Counts by category and tier, monthly trend, busiest hours, top codes, rate vs county."""
+    counts = area_counts(snapshot, filters.with_(areas=()))
+    row = counts[counts["area"] == area]
+    if row.empty:
+        raise ValueError(f"Unknown area: {area!r}")
+    row = row.iloc[0]
+    scoped = filters.with_(areas=(area,))
+    where, params = _where(scoped)
+
+    def grouped(column: str, order: str, limit: int | None = None) -> pd.DataFrame:
+        sql = (f"SELECT {column}, count(*)::BIGINT AS calls FROM calls WHERE {where} "
+               f"GROUP BY 1 ORDER BY {order}")
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return snapshot.query(sql, params)
+
+    by_category = grouped("category", "calls DESC, category")
+    by_tier = grouped("tier", "calls DESC, tier")
+    by_tier["tier"] = pd.Categorical(by_tier["tier"], categories=list(TIERS), ordered=True)
+    trend = grouped("call_month", "call_month")
+    if not trend.empty:
+        trend["call_month"] = pd.to_datetime(trend["call_month"]).dt.date
+        trend = (trend.set_index("call_month")["calls"]
+                 .reindex(_months(filters.start, filters.end), fill_value=0)
+                 .rename_axis("call_month").reset_index())
+    return AreaPanel(
+        area=area,
+        calls=int(row["calls"]),
+        population=float(row["population"]) if pd.notna(row["population"]) else float("nan"),
+        rate_per_1000=float(row["rate_per_1000"]),
+        county_rate_per_1000=county_rate(snapshot, filters.with_(areas=())),
+        by_category=by_category,
+        by_tier=by_tier.sort_values("tier").reset_index(drop=True),
+        trend=trend,
+        busiest_hours=grouped("hour", "calls DESC, hour", 3),
+        top_codes=grouped("incident_code", "calls DESC, incident_code", 5),
+    )
+
+
+def period_comparison(
+    snapshot: Snapshot,
+    filters: Filters,
+    before: tuple[date, date],
+    after: tuple[date, date],
+) -> pd.DataFrame:
+    """Change in calls and rate per area between two date ranges (other filters kept).
+
+    Columns ``area, population, calls_before, calls_after, change, pct_change, rate_before,
+    rate_after, rate_change, small_numbers``; ``small_numbers`` is True when either period has
+    fewer than 20 calls (the change is then mostly noise). Rates are per 1,000 residents per
+    period (the two periods should have the same length to compare rates).
+    """
+    a = area_counts(snapshot, filters.with_(start=before[0], end=before[1]))
+    b = area_counts(snapshot, filters.with_(start=after[0], end=after[1]))
+    out = a[["area", "population", "calls"]].rename(columns={"calls": "calls_before"}).merge(
+        b[["area", "calls"]].rename(columns={"calls": "calls_after"}), on="area", how="outer"
+    )
+    out[["calls_before", "calls_after"]] = out[["calls_before", "calls_after"]].fillna(0)
+    out["change"] = (out["calls_after"] - out["calls_before"]).astype("int64")
+    before_calls = out["calls_before"].astype(float)
+    out["pct_change"] = (out["change"] * 100.0 / before_calls.where(before_calls > 0)).round(1)
+    out["rate_before"] = _rate(out["calls_before"], out["population"])
+    out["rate_after"] = _rate(out["calls_after"], out["population"])
+    out["rate_change"] = (out["rate_after"] - out["rate_before"]).round(2)
+    out["small_numbers"] = out[["calls_before", "calls_after"]].min(axis=1) < SMALL_NUMBER
+    return out.sort_values(["change", "area"], ascending=[False, True]).reset_index(drop=True)
+
+
+# --- display helpers (public suppression) ----------------------------------------------------
+
+
+def suppressed_mask(counts: pd.Series, threshold: int = 10) -> pd.Series:
+    """Cells to hide in a public table whose counts add up to a shown total.
+
+    Primary: counts from 1 to ``threshold``. Complementary: when exactly one count is hidden, the
+    smallest other non-zero count is hidden too, so the hidden one cannot be worked out from the
+    total.
+    """
+    values = pd.to_numeric(counts, errors="coerce").fillna(0)
+    mask = (values > 0) & (values <= threshold)
+    if int(mask.sum()) == 1:
+        others = values[(~mask) & (values > 0)]
+        if not others.empty:
+            mask.loc[others.idxmin()] = True
+    return mask
+
+
+def suppress_columns(
+    df: pd.DataFrame, count_col: str, derived_cols: tuple[str, ...] = (), threshold: int = 10
+) -> pd.DataFrame:
+    """A display copy: hidden counts read "fewer than 11", their derived columns are blank."""
+    out = df.copy()
+    mask = suppressed_mask(out[count_col], threshold)
+    out[count_col] = out[count_col].astype(object)
+    out.loc[mask, count_col] = SUPPRESSED_LABEL
+    for column in derived_cols:
+        out[column] = out[column].astype(object)
+        out.loc[mask, column] = None
+    return out
+
+
+def area_table(snapshot: Snapshot, filters: Filters, public: bool = True,
+               threshold: int = 10) -> pd.DataFrame:
+    """The table of areas for display and download, with plain-language column names."""
+    counts = area_counts(snapshot, filters)
+    if public:
+        counts = suppress_columns(counts, "calls", ("rate_per_1000",), threshold)
+    return counts.rename(columns={
+        "area": "Area", "kind": "Kind", "population": "Residents", "calls": "Calls",
+        "rate_per_1000": "Calls per 1,000 residents",
+    })
+
+
+def public_hexes(hexes: pd.DataFrame, threshold: int = 10) -> pd.DataFrame:
+    """Hexagons a public map may draw: counts from 1 to ``threshold`` are dropped, not drawn."""
+    return hexes[hexes["calls"] > threshold].reset_index(drop=True)
