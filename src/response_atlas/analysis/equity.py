@@ -637,7 +637,7 @@ def headline_sentences(report: EquityReport, group_chart: pd.DataFrame, group_ta
 def definitions(report: EquityReport, snapshot_as_of: str | None = None) -> str:
     """Markdown: what is counted, which population figure and year, how groups and ratios work."""
     g = report.grouping
-    dem = DEMOGRAPHICS[g.column][0].lower()
+    dem = DEMOGRAPHICS[g.column][0][0].lower() + DEMOGRAPHICS[g.column][0][1:]
     method = ("population-weighted fifths (quintiles): each fifth holds about a fifth of the "
               "residents of the areas" if g.method == "quintiles"
               else "bands of " + dem + " at " + ", ".join(_pct(c) for c in g.effective_cuts()))
