@@ -1,6 +1,65 @@
-"""Overview page (to be built)."""
+"""Overview: the headline figures for the filtered period, with monthly trend lines."""
 
+from __future__ import annotations
+
+import streamlit as st
+
+from response_atlas.analysis.overview import (
+    compute_overview,
+    monthly_share,
+    overview_metrics,
+    suppress_series,
+)
+from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.viz.palettes import FLOW_COLORS, OKABE_ITO
+from response_atlas.viz.sparklines import build_sparkline
 
 ctx = get_context()
-page_header("Overview", ctx)
+page_header(
+    "Overview",
+    ctx,
+    intro="911 calls in Hamilton County, how many the triage rules mark as suitable for a "
+    "mobile crisis team, and how many fall where and when a team works. "
+    "See **About and methods** for how each figure is counted.",
+)
+
+result = cached_query(ctx.snapshot, compute_overview, ctx.filters)
+public = not ctx.is_staff
+threshold = ctx.settings.suppress_below
+metrics = overview_metrics(result, public=public, threshold=threshold)
+
+if result.calls == 0:
+    st.info("No calls match these filters. Widen the dates or clear some filters in the sidebar.")
+
+m = result.monthly
+trends = {
+    "calls": (suppress_series(m["calls"], public, threshold), OKABE_ITO["blue"], False),
+    "eligible": (monthly_share(m["eligible"], m["calls"], public, threshold),
+                 FLOW_COLORS["eligible"], True),
+    "repeat": None,  # a count over a rolling window has no simple monthly line
+    "coverage": (monthly_share(m["eligible_on_duty"], m["eligible"], public, threshold),
+                 FLOW_COLORS["without_police"], True),
+}
+
+columns = st.columns(len(metrics), border=True)
+for column, metric in zip(columns, metrics, strict=True):
+    with column:
+        st.metric(metric.label, metric.text, help=metric.help)
+        trend = trends.get(metric.key)
+        if trend is not None and result.calls and len(m) > 1:
+            values, color, percent = trend
+            st.plotly_chart(
+                build_sparkline(m["month"], values, color=color, percent=percent,
+                                label=metric.label),
+                config={"displayModeBar": False, "staticPlot": ctx.presentation},
+                key=f"spark-{metric.key}",
+            )
+            st.caption("Monthly, over the selected period")
+
+if public and any(metric.suppressed for metric in metrics):
+    st.caption(
+        f"Counts from 1 to {threshold} (and shares that would reveal one) are not shown in "
+        "public views, to protect privacy."
+    )
+st.caption(f"Data as of {result.data_as_of}.")

@@ -1,0 +1,52 @@
+"""Overview page through app.py (AppTest): the metric values for each role and filter."""
+
+from __future__ import annotations
+
+from tests.apptest_helpers import run_page
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_public_overview_shows_suppressed_figures(tiny_data_dir):
+    at = run_page("pages/overview.py", tiny_data_dir, query={"from": "2025-01-01"})
+    assert not at.exception
+    assert at.title[0].value == "Overview"
+    assert _metrics(at) == {
+        "Calls in range": "48",
+        "Eligible for alternative response": "46%",
+        "Repeat locations": "fewer than 11",
+        "Eligible calls a team could take": "too few calls to show",
+    }
+    assert any("not shown in public views" in c.value for c in at.caption)
+    assert any("Data as of 2025-06-12" in c.value for c in at.caption)
+
+
+def test_staff_overview_shows_exact_figures(tiny_data_dir):
+    at = run_page("pages/overview.py", tiny_data_dir, role="staff", query={"from": "2025-01-01"})
+    assert not at.exception
+    assert _metrics(at) == {
+        "Calls in range": "48",
+        "Eligible for alternative response": "46%",
+        "Repeat locations": "6",
+        "Eligible calls a team could take": "68%",
+    }
+
+
+def test_area_filter_from_the_link(tiny_data_dir):
+    at = run_page("pages/overview.py", tiny_data_dir, role="staff",
+                  query={"from": "2025-01-01", "area": "Beta"})
+    assert not at.exception
+    values = _metrics(at)
+    assert values["Calls in range"] == "16"
+    assert values["Eligible for alternative response"] == "62%"  # 10 of 16
+    assert values["Eligible calls a team could take"] == "60%"  # 6 of 10 on duty
+
+
+def test_period_without_calls_shows_a_message(tiny_data_dir):
+    at = run_page("pages/overview.py", tiny_data_dir,
+                  query={"from": "2025-01-20", "to": "2025-01-31"})
+    assert not at.exception
+    assert any("No calls match these filters" in i.value for i in at.info)
+    assert _metrics(at)["Calls in range"] == "0"

@@ -1,0 +1,193 @@
+"""Real-browser harness: one Streamlit server on the tiny snapshot, Debian's chromium via Playwright.
+
+Every test under ``tests/e2e`` is marked ``e2e`` and ``xdist_group("browser")`` (added here too, in
+case a module forgets), so under ``pytest -n 2 --dist loadgroup`` they share one worker and one
+server. Waiting is on Streamlit's own signals: ``/_stcore/health`` for the server and the app root's
+``data-test-script-state="notRunning"`` for a finished script run; never fixed sleeps.
+
+Staff pages: the server runs with a test-only staff account configured through
+``ATLAS_TEST_STAFF_USER`` / ``ATLAS_TEST_STAFF_PASSWORD_HASH`` (a bcrypt hash, like the
+``[atlas.passwords]`` secret); :func:`login_as_staff` signs in through the real sidebar form.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.tiny_snapshot import build_tiny_snapshot
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = PROJECT_ROOT / "test-results" / "screenshots"
+CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
+STARTUP_TIMEOUT_S = 90
+RUN_TIMEOUT_MS = 60_000
+
+STAFF_USER = "e2e-staff"
+STAFF_PASSWORD = "e2e-only-password-7Q"  # test-only; the server gets its bcrypt hash, not this
+APP_ROOT = '[data-testid="stApp"]'
+RUN_DONE = f'{APP_ROOT}[data-test-script-state="notRunning"]'
+MAIN_TITLE = '[data-testid="stMain"] h1'
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark browser tests (before xdist's loadgroup hook reads the group marker)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(base_url: str, proc: subprocess.Popen, log: Path) -> None:
+    """Poll /_stcore/health until it answers ok; bounded, fails with the server log."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200 and resp.read().strip() == b"ok":
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)  # poll interval, not a wait for a result
+    raise RuntimeError(f"streamlit not healthy after {STARTUP_TIMEOUT_S}s:\n{log.read_text()[-4000:]}")
+
+
+def _staff_hash() -> str:
+    import bcrypt
+
+    # low cost: a test account, hashed once per session
+    return bcrypt.hashpw(STAFF_PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
+
+
+@pytest.fixture(scope="session")
+def e2e_data_dir(tmp_path_factory) -> Path:
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    build_tiny_snapshot(data_dir)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def app_server(e2e_data_dir, tmp_path_factory):
+    """Base URL of ``streamlit run app.py`` on a free port, with the tiny snapshot and staff login."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
+    env = {
+        **os.environ,
+        "ATLAS_DATA_DIR": str(e2e_data_dir),
+        "ATLAS_TEST_STAFF_USER": STAFF_USER,
+        "ATLAS_TEST_STAFF_PASSWORD_HASH": _staff_hash(),
+        "PYTHONPATH": os.pathsep.join(
+            [str(PROJECT_ROOT / "src"), str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base_url, proc, log)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+# One server serves both roles; the alias documents intent in staff tests.
+@pytest.fixture(scope="session")
+def app_server_staff(app_server):
+    return app_server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(RUN_TIMEOUT_MS)
+    yield pg
+    context.close()
+
+
+def wait_for_app(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Wait until Streamlit reports a finished run, then fail on any exception box.
+
+    Every page starts with a title (``page_header``): waiting for it and then for the run state
+    again skips the short ``notRunning`` moment before the first script run has drawn anything.
+    """
+    page.wait_for_selector(RUN_DONE, state="attached", timeout=timeout_ms)
+    page.wait_for_selector(MAIN_TITLE, timeout=timeout_ms)
+    page.wait_for_selector(RUN_DONE, state="attached", timeout=timeout_ms)
+    errors = page.locator('[data-testid="stException"]')
+    if errors.count():
+        raise AssertionError(f"Streamlit exception on page: {errors.first.inner_text()[:2000]}")
+
+
+def open_app(page, base_url: str, path: str = "", query: str = "") -> None:
+    """Navigate to ``base_url/path?query`` and wait for the script run to finish."""
+    url = f"{base_url}/{path.lstrip('/')}"
+    if query:
+        url += "?" + query.lstrip("?")
+    page.goto(url)
+    wait_for_app(page)
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot to test-results/screenshots/<name>.png; return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    target = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    return target
+
+
+def login_as_staff(page, base_url: str) -> None:
+    """Sign in through the sidebar staff form with the test-only account."""
+    open_app(page, base_url)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Staff sign-in").click()
+    sidebar.get_by_label("User name").fill(STAFF_USER)
+    sidebar.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
+    sidebar.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Data and refresh").wait_for()
+    wait_for_app(page)

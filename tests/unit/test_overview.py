@@ -1,0 +1,95 @@
+"""Overview figures on the tiny snapshot; every number recounted by hand from tests/tiny_snapshot.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from response_atlas.analysis import overview as ov
+from response_atlas.filters import Filters
+
+YEAR = Filters(start=date(2025, 1, 1), end=date(2025, 12, 31))
+
+
+@pytest.fixture(scope="module")
+def result(tiny_snapshot):
+    return ov.compute_overview(tiny_snapshot, YEAR)
+
+
+def test_counts_for_the_whole_year(result):
+    # 20 Alpha + 16 Beta + 12 Gamma; eligible = 12 MHC non-violent (Alpha) + 10 trespassing (Beta)
+    assert (result.calls, result.eligible) == (48, 22)
+    # 7 blocks have 3+ calls within 90 days; 45XX ELM ST is DV only and never counts at block level
+    assert result.repeat_locations == 6
+    assert result.data_as_of == "2025-06-12"
+
+
+def test_coverage_applies_arc_hours(result):
+    # all 22 eligible calls are in Alpha/Beta (zone arc-1, Mon-Fri 07:00-15:00).
+    # Alpha off duty: Sat 15 Mar, Sun 19 Jan, Mon 17 Feb at 15:15 -> 9 of 12 on duty.
+    # Beta at 14:59 on 1-10 Feb 2025: Sat 1, Sun 2, Sat 8, Sun 9 off -> 6 of 10 on duty.
+    assert result.eligible_in_zone == 22
+    assert result.eligible_on_duty == 15
+    assert result.hours_applied is True
+    assert result.zone_programs == ("ARC",)
+
+
+def test_monthly_series(result):
+    m = result.monthly.set_index("month")
+    assert len(m) == 12  # empty months are present with 0, so sparklines show the gap
+    assert m.loc[pd.Timestamp("2025-02-01"), ["calls", "eligible", "eligible_on_duty"]].tolist() == [14, 14, 9]
+    assert m.loc[pd.Timestamp("2025-06-01"), "calls"] == 12
+    assert m["calls"].sum() == 48 and m["eligible_on_duty"].sum() == 15
+
+
+def test_filters_narrow_every_figure(tiny_snapshot):
+    beta = ov.compute_overview(tiny_snapshot, YEAR.with_(areas=("Beta",)))
+    assert (beta.calls, beta.eligible, beta.repeat_locations, beta.eligible_on_duty) == (16, 10, 2, 6)
+    june = ov.compute_overview(tiny_snapshot, YEAR.with_(start=date(2025, 6, 1)))
+    assert (june.calls, june.eligible, june.eligible_on_duty) == (12, 0, 0)
+
+
+def test_empty_selection_gives_zeros_not_errors(tiny_snapshot):
+    none = ov.compute_overview(tiny_snapshot, Filters(date(2024, 1, 1), date(2024, 1, 31)))
+    assert (none.calls, none.eligible, none.repeat_locations, none.eligible_on_duty) == (0, 0, 0, 0)
+    texts = {m.key: m.text for m in ov.overview_metrics(none, public=True)}
+    assert texts == {"calls": "0", "eligible": "no calls", "repeat": "0", "coverage": "no calls"}
+
+
+def test_public_metrics_suppress_small_counts(result):
+    public = {m.key: m for m in ov.overview_metrics(result, public=True)}
+    assert public["calls"].text == "48"
+    assert public["eligible"].text == "46%"  # 22 of 48; 26 not eligible: nothing small
+    assert public["repeat"].text == "fewer than 11" and public["repeat"].suppressed
+    # 15 of 22 covered would reveal the 7 not covered
+    assert public["coverage"].suppressed and public["coverage"].value is None
+    staff = {m.key: m for m in ov.overview_metrics(result, public=False)}
+    assert staff["repeat"].text == "6"
+    assert staff["coverage"].text == "68%"
+    assert "22 calls" in staff["eligible"].help
+
+
+def test_hours_not_applied_when_a_schedule_is_unreadable():
+    r = ov.OverviewResult(calls=100, eligible=50, repeat_locations=0, eligible_in_zone=30,
+                          eligible_on_duty=0, hours_applied=False, zone_programs=("ARC",),
+                          data_as_of="2025-01-01", monthly=pd.DataFrame())
+    cov = ov.overview_metrics(r, public=True)[3]
+    assert cov.text == "60%" and "hours not applied" in cov.help
+
+
+@pytest.mark.parametrize(("part", "whole", "hidden"), [
+    (0, 0, False), (0, 20, False), (5, 20, True), (15, 20, True), (20, 20, False), (11, 30, False),
+    (11, 21, True), (11, 22, False),
+])
+def test_share_suppression_rule(part, whole, hidden):
+    assert ov.share_is_suppressed(part, whole) is hidden
+
+
+def test_sparkline_series_hide_small_months():
+    counts = pd.Series([0, 4, 14, 10, 11])
+    assert ov.suppress_series(counts, public=True).isna().tolist() == [False, True, False, True, False]
+    assert ov.suppress_series(counts, public=False).tolist() == [0, 4, 14, 10, 11]
+    share = ov.monthly_share(pd.Series([0, 3, 14]), pd.Series([0, 4, 14]), public=True)
+    assert share.isna().tolist() == [True, True, False] and share.iloc[2] == 1.0
