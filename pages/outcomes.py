@@ -1,6 +1,186 @@
-"""Outcomes page (to be built)."""
+"""Outcomes (public): the funnel per program and what happens after a team responds, over time."""
 
+from __future__ import annotations
+
+import streamlit as st
+
+from response_atlas.analysis import outcomes as oc
+from response_atlas.analysis import trends
+from response_atlas.privacy import escape_text, to_safe_csv
+from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.viz import outcome_charts as charts
 
 ctx = get_context()
-page_header("Outcomes", ctx)
+page_header(
+    "Outcomes", ctx,
+    intro="What happens after a team responds, month by month, for each partnership model. "
+    "Eligible, routed, handled without police and police backup are **four separate counts**.",
+)
+snap, filters = ctx.snapshot, ctx.filters
+public = not ctx.is_staff
+threshold = ctx.settings.suppress_below
+
+if not cached_query(snap, oc.count_calls, filters):
+    st.info("No calls match the filters: widen the dates, areas or call types in the sidebar.")
+    st.stop()
+funnel = cached_query(snap, oc.monthly_funnel, filters)
+
+
+def show_chart(fig, name: str, table, summary: str) -> None:
+    """A chart with its one-line summary, CSV download and PNG export (the modebar camera)."""
+    st.plotly_chart(fig, config=charts.png_config(name), key=f"chart_{name}")
+    st.markdown(escape_text(summary))
+    st.download_button(
+        "Download the table (CSV)", to_safe_csv(table), file_name=f"{name}.csv",
+        mime="text/csv", key=f"csv_{name}", on_click="ignore", icon=":material/download:",
+    )
+
+
+def show_table(name: str, pub: oc.Published, label: str) -> None:
+    with st.expander(label):
+        st.dataframe(pub.display, hide_index=True)
+        st.download_button(
+            "Download (CSV)", to_safe_csv(pub.display), file_name=f"{name}.csv", mime="text/csv",
+            key=f"tablecsv_{name}", on_click="ignore",
+        )
+
+
+tabs = st.tabs(
+    ["Funnel", "Mobile crisis (ARC)", "Quick Response Team (QRT)", "Domestic violence (DVERT)"]
+)
+
+# --- funnel ------------------------------------------------------------------------------------
+with tabs[0]:
+    st.caption(oc.NOT_DIVERSION_NOTE)
+    for program in ("ARC", "QRT", "DVERT"):
+        monthly = funnel[funnel["program"] == program].drop(columns="program").reset_index(drop=True)
+        pub = oc.publish_monthly(monthly, oc.FUNNEL_ALL_COLUMNS, public, threshold,
+                                 oc.FUNNEL_ROW_SUMS)
+        label = oc.program_label(program)
+        st.subheader(label)
+        st.caption(f"Eligible: {oc.eligibility_text(program)}.")
+        show_chart(charts.funnel_figure(pub.chart, label), f"funnel_{program.lower()}",
+                   pub.display, oc.summarize_funnel(label, monthly, pub))
+
+# --- mobile crisis -------------------------------------------------------------------------------
+with tabs[1]:
+    arc = cached_query(snap, oc.mobile_crisis_summary, filters)
+    pub = oc.publish_monthly(arc.monthly, oc.FUNNEL_ALL_COLUMNS, public, threshold,
+                             oc.FUNNEL_ROW_SUMS)
+    hidden = oc.hidden_totals(pub)
+    t = arc.totals
+    cols = st.columns(5)
+    cols[0].metric("Calls routed to the team", oc.total_text(pub, "routed"))
+    cols[1].metric(
+        "Share of eligible calls served",
+        oc.rate_text(t["routed"], t["eligible"], hidden["routed"] or hidden["eligible"]),
+        help="Routed calls / eligible calls. This is not diversion.",
+    )
+    cols[2].metric(
+        "Police backup rate",
+        oc.rate_text(t["police_backup"], t["routed"], hidden["police_backup"] or hidden["routed"]),
+        help="Routed calls where the team asked for police backup / routed calls.",
+    )
+    small_sample = public and arc.response_n <= threshold
+    if arc.response_median is None or small_sample:
+        median_text = p90_text = "not shown" if small_sample else "no contacts"
+    else:
+        median_text = f"{arc.response_median:.1f} min"
+        p90_text = f"{arc.response_p90:.1f} min"
+    cols[3].metric("Response time, median", median_text,
+                   help="Dispatch to arrival of the team, per contact.")
+    cols[4].metric("Response time, 90th percentile", p90_text,
+                   help="9 in 10 team arrivals were at least this fast (linear interpolation).")
+    if hidden["handled_without_police"] or arc.police_hours_freed is None:
+        hours_text = "not shown" if hidden["handled_without_police"] else "no estimate"
+    else:
+        hours_text = f"{arc.police_hours_freed:,.1f} h"
+    st.metric("Estimated police hours freed", hours_text)
+    st.caption(
+        oc.MobileCrisis.HOURS_ASSUMPTION
+        + (f" Average used: {arc.comparable_on_scene_min:.0f} minutes over "
+           f"{trends.count_text(arc.comparable_calls, public, threshold)} calls."
+           if arc.comparable_on_scene_min is not None else "")
+    )
+    rolling = trends.rolling_average(pub.chart["routed"], arc.monthly["partial"] | pub.chart[
+        "routed"].isna())
+    show_chart(
+        charts.trend_figure(pub.chart, "routed", rolling, arc.launch, "ARC",
+                            "Calls routed to the mobile crisis team per month"),
+        "arc_routed_trend", pub.display,
+        trends.summarize_trend("Calls routed to the ARC team", arc.monthly, "routed",
+                               arc.launch, "ARC", public, threshold),
+    )
+    out_pub = oc.publish_counts(arc.outcomes, "label", ["contacts"], public, threshold)
+    show_chart(
+        charts.outcomes_figure(out_pub.chart, "Outcomes of ARC team contacts"),
+        "arc_outcomes", out_pub.display,
+        f"ARC team contacts by outcome: {oc.total_text(out_pub, 'contacts')} contacts in all."
+        + (" Counts from 1 to 10 are hidden in public views." if out_pub.notes else ""),
+    )
+    if arc.unlinked_contacts:
+        st.caption(f"{trends.count_text(arc.unlinked_contacts, public, threshold)} ARC contacts "
+                   "in these dates have no 911 call in the data and are not counted above.")
+
+# --- QRT ---------------------------------------------------------------------------------------
+with tabs[2]:
+    qrt = cached_query(snap, oc.qrt_summary, filters)
+    pub = oc.publish_monthly(qrt.monthly, oc.QRT_COLUMNS, public, threshold)
+    cols = st.columns(6)
+    for col, name in zip(cols[:5], oc.QRT_COLUMNS, strict=True):
+        col.metric(oc.COLUMN_LABELS[name], oc.total_text(pub, name))
+    cols[5].metric(
+        f"Repeat overdoses ({qrt.window_days} days)",
+        trends.count_text(qrt.repeat_overdoses, public, threshold),
+        help="Overdose calls at the same block as another within 90 days. Locations are never "
+        "shown.",
+    )
+    rolling = trends.rolling_average(pub.chart["overdoses"],
+                                     qrt.monthly["partial"] | pub.chart["overdoses"].isna())
+    show_chart(
+        charts.trend_figure(pub.chart, "overdoses", rolling, qrt.launch, "QRT",
+                            "Overdose calls per month"),
+        "qrt_overdoses_trend", pub.display,
+        trends.summarize_trend("Overdose calls", qrt.monthly, "overdoses", qrt.launch, "QRT",
+                               public, threshold),
+    )
+    show_chart(
+        charts.grouped_bars(pub.chart, oc.QRT_COLUMNS[1:], "QRT follow-up per month",
+                            "Overdose calls per month"),
+        "qrt_followup", pub.display,
+        trends.summarize_trend("Overdoses visited within 72 hours", qrt.monthly, "visited_72h",
+                               qrt.launch, "QRT", public, threshold),
+    )
+    if qrt.unlinked_contacts:
+        st.caption(f"{trends.count_text(qrt.unlinked_contacts, public, threshold)} QRT contacts "
+                   "in these dates have no overdose call in the data and are not counted above.")
+
+# --- DVERT -------------------------------------------------------------------------------------
+with tabs[3]:
+    dv = cached_query(snap, oc.dvert_summary, filters)
+    pub = oc.publish_monthly(dv.monthly, oc.DVERT_COLUMNS, public, threshold)
+    cols = st.columns(4)
+    for col, name in zip(cols, ("dv_calls", "co_responses", "connected_to_services"),
+                         strict=False):
+        col.metric(oc.COLUMN_LABELS[name], oc.total_text(pub, name))
+    st.caption("Domestic violence calls are never shown below area level, to anyone.")
+    rolling = trends.rolling_average(pub.chart["dv_calls"],
+                                     dv.monthly["partial"] | pub.chart["dv_calls"].isna())
+    show_chart(
+        charts.trend_figure(pub.chart, "dv_calls", rolling, dv.launch, "DVERT",
+                            "Domestic violence calls per month"),
+        "dvert_calls_trend", pub.display,
+        trends.summarize_trend("Domestic violence calls", dv.monthly, "dv_calls", dv.launch,
+                               "DVERT", public, threshold),
+    )
+    show_chart(
+        charts.grouped_bars(pub.chart, ("co_responses", "connected_to_services"),
+                            "DVERT co-responses and service connections per month"),
+        "dvert_responses", pub.display,
+        trends.summarize_trend("Advocate co-responses", dv.monthly, "co_responses", dv.launch,
+                               "DVERT", public, threshold),
+    )
+    area_pub = oc.publish_counts(dv.repeats_by_area, "area", ["dv_calls", "repeat_dv_calls"],
+                                 public, threshold)
+    show_table("dvert_repeats_by_area", area_pub, "Repeat domestic violence calls by area")

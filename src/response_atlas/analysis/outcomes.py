@@ -6,8 +6,9 @@ views, with the shared filters from :func:`filters.build_where` applied to the c
 Definitions (shown on the page; tested in ``tests/unit/test_outcomes*.py``):
 
 - **Eligible**: a call the triage rules make eligible for the program, see
-  :data:`PROGRAM_ELIGIBILITY` (ARC: tier ``alternative``; DVERT: domestic violence with tier
-  co-response or alternative; QRT: substance use / overdose calls).
+  :data:`PROGRAM_ELIGIBILITY`, the coverage analysis' mapping (ARC: tier ``alternative``
+  except domestic violence; DVERT: domestic violence with tier co-response or alternative;
+  QRT: substance use / overdose calls).
 - **Routed**: a call (matching the filters) linked to at least one contact of the program, whether
   or not the call was eligible (a team may take a call the rules do not list).
 - **Handled without police**: a routed call none of whose program contacts ended in
@@ -33,6 +34,7 @@ from datetime import date
 import pandas as pd
 
 from response_atlas.analysis import trends
+from response_atlas.analysis.coverage import ELIGIBILITY
 from response_atlas.analysis.suppression import (
     SHOWN,
     TOTAL_LABEL,
@@ -44,26 +46,9 @@ from response_atlas.filters import Filters, build_where
 from response_atlas.schema import OUTCOME_LABELS, OUTCOMES, PROGRAM_LABELS, PROGRAMS
 from response_atlas.snapshot import Snapshot
 
-
-@dataclass(frozen=True)
-class Eligibility:
-    """Which calls a program could take: categories and tiers (an empty tuple means any)."""
-
-    categories: tuple[str, ...] = ()
-    tiers: tuple[str, ...] = ()
-    description: str = ""
-
-
-# ONE mapping from triage output to program eligibility, used by every number on the page.
-PROGRAM_ELIGIBILITY: dict[str, Eligibility] = {
-    "ARC": Eligibility((), ("alternative",), "calls the triage rules mark for alternative response"),
-    "DVERT": Eligibility(
-        ("domestic_violence",),
-        ("co_response", "alternative"),
-        "domestic violence calls marked for co-response or alternative response",
-    ),
-    "QRT": Eligibility(("substance_use",), (), "substance use / overdose calls"),
-}
+# ONE mapping from triage output to program eligibility, shared with the coverage analysis
+# (``coverage.ELIGIBILITY``: program -> (SQL predicate on calls columns, the rule in words)).
+PROGRAM_ELIGIBILITY: dict[str, tuple[str, str]] = ELIGIBILITY
 # Launch dates set by the program (none known for the demo data): otherwise the first contact.
 CONFIGURED_LAUNCH: dict[str, date] = {}
 
@@ -97,16 +82,15 @@ NOT_DIVERSION_NOTE = (
 )
 
 
-def eligibility_sql(program: str, alias: str = "c") -> tuple[str, list]:
-    """SQL condition (and params) for calls eligible for ``program``."""
-    rule = PROGRAM_ELIGIBILITY[program]
-    p = f"{alias}." if alias else ""
-    clauses, params = [], []
-    for column, values in (("category", rule.categories), ("tier", rule.tiers)):
-        if values:
-            clauses.append(f"{p}{column} IN ({', '.join('?' * len(values))})")
-            params.extend(values)
-    return (" AND ".join(clauses) or "TRUE"), params
+def eligibility_sql(program: str) -> tuple[str, list]:
+    """SQL condition (and params) for calls eligible for ``program`` (unqualified columns)."""
+    predicate, _ = PROGRAM_ELIGIBILITY[program]
+    return f"({predicate})", []
+
+
+def eligibility_text(program: str) -> str:
+    """The eligibility rule of ``program`` in words."""
+    return PROGRAM_ELIGIBILITY[program][1]
 
 
 def _contacts(snapshot: Snapshot) -> str:
@@ -134,6 +118,12 @@ def _monthly(frame: pd.DataFrame, period, columns: Sequence[str]) -> pd.DataFram
         empty = pd.DataFrame(columns=[trends.MONTH, *columns, *trends.PARTIAL_COLUMNS])
         return empty.astype({c: "int64" for c in columns})
     return trends.complete_months(frame, period[0], period[1], list(columns))
+
+
+def count_calls(snapshot: Snapshot, filters: Filters) -> int:
+    """Calls matching the filters (0 means the page shows its empty state)."""
+    where, params = build_where(filters, "c")
+    return int(snapshot.query(f"SELECT count(*) AS n FROM calls c WHERE {where}", params)["n"].iloc[0])
 
 
 def first_contact(snapshot: Snapshot, program: str) -> date | None:
@@ -177,7 +167,7 @@ def monthly_funnel(
     where, where_params = build_where(filters, "c")
     frames = []
     for program in programs:
-        elig, elig_params = eligibility_sql(program, "c")
+        elig, elig_params = eligibility_sql(program)
         sql = f"""
             WITH team AS (
                 SELECT call_id,
@@ -243,7 +233,7 @@ def mobile_crisis_summary(snapshot: Snapshot, filters: Filters) -> MobileCrisis:
     monthly = monthly_funnel(snapshot, filters, ["ARC"]).drop(columns="program")
     totals = {c: int(monthly[c].sum()) for c in FUNNEL_ALL_COLUMNS}
     where, where_params = build_where(filters, "c")
-    elig, elig_params = eligibility_sql("ARC", "c")
+    elig, elig_params = eligibility_sql("ARC")
     base = f"""
         WITH f AS (
             SELECT c.call_id, c.on_scene_min, ({elig}) AS eligible FROM calls c WHERE {where}
@@ -430,7 +420,7 @@ def dvert_summary(snapshot: Snapshot, filters: Filters) -> DomesticViolence:
     """DV calls, co-responses (DVERT contacts on calls), survivors connected to services."""
     period = period_for(snapshot, filters)
     where, where_params = build_where(filters, "c")
-    elig, elig_params = eligibility_sql("DVERT", "c")
+    elig, elig_params = eligibility_sql("DVERT")
     sql = f"""
         WITH t AS (
             SELECT call_id,
@@ -560,3 +550,32 @@ def rate_text(num: int, den: int, hidden: bool, digits: int = 0) -> str:
 def program_label(program: str) -> str:
     """Plain label of a program code."""
     return PROGRAM_LABELS.get(program, program)
+
+
+def total_text(pub: Published, column: str) -> str:
+    """The published total of ``column`` as text ("fewer than 11" / "suppressed" when hidden)."""
+    value = pub.display[COLUMN_LABELS.get(column, column)].iloc[-1]
+    return value if isinstance(value, str) else f"{int(value):,}"
+
+
+def summarize_funnel(program: str, monthly: pd.DataFrame, pub: Published) -> str:
+    """One sentence with the four funnel totals kept apart, and the caveats (from ``pub``)."""
+    if monthly.empty:
+        return f"{program}: no calls in the selected period."
+    first, last = monthly[trends.MONTH].iloc[0], monthly[trends.MONTH].iloc[-1]
+    span = f"{trends.month_label(first)} to {trends.month_label(last)}"
+    counts = ", ".join(
+        f"{total_text(pub, c)} {COLUMN_LABELS[c].lower()}" for c in FUNNEL_COLUMNS
+    )
+    parts = [f"{program}, {span}: {counts}; four separate counts, not a diversion rate."]
+    partial = monthly[monthly["partial"]]
+    caveats = []
+    if len(partial):
+        caveats.append(
+            ", ".join(trends.month_label(m) for m in partial[trends.MONTH])
+            + (" is a partial month" if len(partial) == 1 else " are partial months")
+        )
+    caveats.extend(n.rstrip(".") for n in pub.notes)
+    if caveats:
+        parts.append("Note: " + "; ".join(caveats) + ".")
+    return " ".join(parts)
