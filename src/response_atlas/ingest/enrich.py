@@ -1,0 +1,184 @@
+"""Enrich validated calls once: location checks, area, zones, H3 cells, triage, times, intervals.
+
+Spatial work runs on the distinct points only (block-masked addresses repeat a lot) and in
+EPSG:3735 (Ohio South, feet). A point on a border shared by two areas goes to the area that
+comes first by name, so the result never depends on file order. Points in no area are kept as
+``Outside county``; calls without usable coordinates as ``No location``.
+
+Coordinates: (0, 0) or a zero component means "no location"; a pair that only makes sense
+swapped (latitude around -84, longitude around 39) is swapped back and counted.
+
+Time zone: ``received_at`` is local wall time. For ``received_utc``, wall times that do not exist
+(the spring-forward hour) shift forward to 03:00, and ambiguous ones (the repeated fall-back hour)
+take the first occurrence (daylight time).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import h3
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from response_atlas.config import GEOGRAPHIC_CRS, H3_COARSE, H3_FINE, PROJECTED_CRS, TIMEZONE
+from response_atlas.schema import (
+    AREA_MISSING_LABEL,
+    AREA_OUTSIDE_LABEL,
+    LOCATION_IN_AREA,
+    LOCATION_MISSING,
+    LOCATION_OUTSIDE,
+    SNAPSHOT_CALL_COLUMNS,
+)
+from response_atlas.triage_rules import Ruleset, classify_codes
+
+# A generous box around Hamilton County and its neighbours, used only to spot swapped pairs.
+REGION_LAT = (38.0, 40.5)
+REGION_LON = (-86.0, -83.0)
+
+
+def fix_coordinates(lat: pd.Series, lon: pd.Series) -> tuple[pd.Series, pd.Series, dict[str, int]]:
+    """Clear zero/missing coordinates and swap back lat/lon pairs given the wrong way round."""
+    lat, lon = lat.astype("float64").copy(), lon.astype("float64").copy()
+    zero = (lat == 0) | (lon == 0)
+    lat[zero], lon[zero] = np.nan, np.nan
+    swapped = lat.between(*REGION_LON) & lon.between(*REGION_LAT)
+    lat[swapped], lon[swapped] = lon[swapped].to_numpy(), lat[swapped].to_numpy()
+    counts = {}
+    if zero.any():
+        counts["zero coordinates: kept as no location"] = int(zero.sum())
+    if swapped.any():
+        counts["latitude/longitude swapped: fixed"] = int(swapped.sum())
+    return lat, lon, counts
+
+
+def _points(lat: np.ndarray, lon: np.ndarray) -> gpd.GeoSeries:
+    return gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=GEOGRAPHIC_CRS).to_crs(PROJECTED_CRS)
+
+
+def assign_areas(lat: np.ndarray, lon: np.ndarray, areas: gpd.GeoDataFrame) -> np.ndarray:
+    """Index into ``areas`` for each point (-1: in no area); borders go to the first by name."""
+    out = np.full(len(lat), -1, dtype=np.int64)
+    if len(lat) == 0 or areas.empty:
+        return out
+    order = np.argsort(areas["area"].to_numpy(dtype=str), kind="stable")
+    projected = areas.geometry.to_crs(PROJECTED_CRS).iloc[order].reset_index(drop=True)
+    point_idx, poly_idx = projected.sindex.query(_points(lat, lon).values, predicate="intersects")
+    if len(point_idx):
+        best = np.full(len(lat), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(best, point_idx, poly_idx)
+        hit = best != np.iinfo(np.int64).max
+        out[hit] = order[best[hit]]
+    return out
+
+
+def assign_zones(lat: np.ndarray, lon: np.ndarray, zones: gpd.GeoDataFrame) -> pa.ListArray:
+    """For each point, the list of zone ids whose polygon contains it (border included)."""
+    offsets = np.zeros(len(lat) + 1, dtype=np.int32)
+    if len(lat) == 0 or zones.empty:
+        return pa.ListArray.from_arrays(pa.array(offsets), pa.array([], type=pa.string()))
+    projected = zones.geometry.to_crs(PROJECTED_CRS).reset_index(drop=True)
+    point_idx, zone_idx = projected.sindex.query(_points(lat, lon).values, predicate="intersects")
+    order = np.lexsort((zone_idx, point_idx))
+    point_idx, zone_idx = point_idx[order], zone_idx[order]
+    np.add.at(offsets, point_idx + 1, 1)
+    offsets = np.cumsum(offsets, dtype=np.int32)
+    values = pa.array(zones["zone_id"].astype(str).to_numpy()[zone_idx], type=pa.string())
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+def h3_cells(lat: np.ndarray, lon: np.ndarray, resolution: int) -> np.ndarray:
+    """H3 cell ids (hex strings) for points; None where a coordinate is missing."""
+    out = np.empty(len(lat), dtype=object)
+    to_cell = h3.latlng_to_cell
+    for i, (y, x) in enumerate(zip(lat.tolist(), lon.tolist(), strict=True)):
+        out[i] = None if y != y or x != x else to_cell(y, x, resolution)  # NaN != NaN
+    return out
+
+
+def _minutes(later: pd.Series, earlier: pd.Series) -> np.ndarray:
+    delta = (later - earlier).dt.total_seconds().to_numpy() / 60.0
+    # A negative interval is a clock or entry error: leave it empty rather than distort medians.
+    return np.where(delta >= 0, delta, np.nan)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), None)
+
+
+def enrich_calls(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
+                 rules: Ruleset) -> tuple[pd.DataFrame, dict[str, int], dict[str, int]]:
+    """The snapshot calls table (``SNAPSHOT_CALL_COLUMNS``) plus fixes and location counts."""
+    lat, lon, fixes = fix_coordinates(calls["lat"], calls["lon"])
+    has_point = lat.notna().to_numpy() & lon.notna().to_numpy()
+    # Distinct points only: one int64 key per point at 1e-7 degrees (about 1 cm).
+    p_lat = lat.to_numpy()[has_point]
+    p_lon = lon.to_numpy()[has_point]
+    key = (np.round(p_lat * 1e7).astype(np.int64) << 32) + (np.round(p_lon * 1e7).astype(np.int64) + 2**31)
+    _, first, codes = np.unique(key, return_index=True, return_inverse=True)
+    u_lat, u_lon = p_lat[first], p_lon[first]
+
+    area_of_point = assign_areas(u_lat, u_lon, areas)
+    names = areas["area"].to_numpy(dtype=object)
+    area = np.full(len(calls), AREA_MISSING_LABEL, dtype=object)
+    status = np.full(len(calls), LOCATION_MISSING, dtype=object)
+    point_area = area_of_point[codes]
+    in_area = point_area >= 0
+    idx_point = np.flatnonzero(has_point)
+    area[idx_point[in_area]] = names[point_area[in_area]]
+    status[idx_point[in_area]] = LOCATION_IN_AREA
+    area[idx_point[~in_area]] = AREA_OUTSIDE_LABEL
+    status[idx_point[~in_area]] = LOCATION_OUTSIDE
+
+    full_index = np.full(len(calls), len(u_lat), dtype=np.int64)  # last slot: no point
+    full_index[idx_point] = codes
+    zone_lists = assign_zones(u_lat, u_lon, zones)
+    zone_lists = pa.concat_arrays([zone_lists, pa.array([[]], type=pa.list_(pa.string()))])
+    zone_ids = zone_lists.take(pa.array(full_index))
+    fine = np.append(h3_cells(u_lat, u_lon, H3_FINE), None)[full_index]
+    coarse = np.append(h3_cells(u_lat, u_lon, H3_COARSE), None)[full_index]
+
+    triage = classify_codes(calls["incident_code"], rules)
+    received = calls["received_at"]
+    local = received.dt.tz_localize(TIMEZONE, ambiguous=np.ones(len(received), dtype=bool),
+                                    nonexistent="shift_forward")
+    day = received.to_numpy().astype("datetime64[D]")
+    out = pd.DataFrame({
+        "call_id": _text(calls["call_id"]),
+        "received_at": received,
+        "received_utc": local.dt.tz_convert("UTC"),
+        "call_date": pd.Series(pa.array(day, type=pa.date32()), dtype=pd.ArrowDtype(pa.date32())),
+        "call_month": pd.Series(pa.array(day.astype("datetime64[M]").astype("datetime64[D]"),
+                                         type=pa.date32()), dtype=pd.ArrowDtype(pa.date32())),
+        "hour": received.dt.hour.astype("int8"),
+        "weekday": received.dt.weekday.astype("int8"),
+        "incident_code": _text(calls["incident_code"]),
+        "incident_base": triage["incident_base"].to_numpy(),
+        "modifiers": triage["modifiers"].to_numpy(),
+        "priority": _text(calls["priority"]),
+        "disposition": _text(calls["disposition"]),
+        "address": _text(calls["address"]),
+        "lat": lat.to_numpy(),
+        "lon": lon.to_numpy(),
+        "area": area,
+        "location_status": status,
+        "zone_ids": pd.Series(zone_ids, dtype=pd.ArrowDtype(pa.list_(pa.string()))),
+        "h3_fine": fine,
+        "h3_coarse": coarse,
+        "category": triage["category"].to_numpy(),
+        "tier": triage["tier"].to_numpy(),
+        "rule_id": triage["rule_id"].to_numpy(),
+        "dispatch_min": _minutes(calls["dispatched_at"], received),
+        "travel_min": _minutes(calls["arrived_at"], calls["dispatched_at"]),
+        "response_min": _minutes(calls["arrived_at"], received),
+        "on_scene_min": _minutes(calls["closed_at"], calls["arrived_at"]),
+        "arrest": calls["disposition"].str.contains("ARREST", case=False, regex=False)
+                  .fillna(False).astype(bool).to_numpy(),
+        "agency": _text(calls["agency"]),
+        "beat": _text(calls["beat"]),
+        "district": _text(calls["district"]),
+        "source_file": calls["source_file"].astype(str).to_numpy(),
+        "source_row": calls["source_row"].astype("int32").to_numpy(),
+    })
+    locations = {s: int((status == s).sum()) for s in (LOCATION_IN_AREA, LOCATION_OUTSIDE, LOCATION_MISSING)}
+    return out[list(SNAPSHOT_CALL_COLUMNS)], fixes, locations

@@ -1,0 +1,157 @@
+"""Read extract files into plain tables, with clear errors for files that cannot be read.
+
+CSV files are read with pyarrow (multi-threaded, much faster than pandas), every column as text:
+typing and validation happen afterwards so a bad value rejects one row, not the file. UTF-8 (with
+or without a BOM) is tried first and latin-1 second. Rows with the wrong number of fields (a
+truncated last line, a stray delimiter) are returned as bad rows, not dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import shapely
+
+
+class ExtractError(ValueError):
+    """An extract file that cannot be used at all (empty, not CSV/JSON, wrong columns)."""
+
+    def __init__(self, file: Path | str, problem: str):
+        self.file = str(file)
+        self.problem = problem
+        super().__init__(f"{Path(file).name}: {problem}")
+
+
+@dataclass
+class CsvRead:
+    """A CSV read as text columns, plus the rows that could not be split into fields."""
+
+    table: pa.Table
+    encoding: str
+    bad_rows: list[tuple[int | None, str, str]] = field(default_factory=list)  # row, problem, text
+    row_numbers: np.ndarray | None = None  # 1-based data row of each table row (header is 0)
+
+    @property
+    def header(self) -> list[str]:
+        return list(self.table.column_names)
+
+
+def read_header(path: Path) -> list[str]:
+    """The column names of a CSV file (first line), BOM and surrounding spaces stripped."""
+    with open(path, "rb") as handle:
+        first = handle.readline()
+    if not first.strip():
+        raise ExtractError(path, "the file is empty (no header line)")
+    text = first.decode("utf-8-sig", errors="replace").rstrip("\r\n")
+    read = pacsv.read_csv(pa.py_buffer(text.encode() + b"\n"),
+                          read_options=pacsv.ReadOptions(autogenerate_column_names=True))
+    return [str(read.column(i)[0]).strip() for i in range(read.num_columns)]
+
+
+def read_csv_text(path: Path) -> CsvRead:
+    """Read ``path`` with every column as text; raises :class:`ExtractError` when unusable."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise ExtractError(path, "the file is empty")
+    header = read_header(path)
+    if len(set(header)) != len(header):
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        raise ExtractError(path, f"repeated column name(s) in the header: {', '.join(dupes)}")
+    for encoding in ("utf8", "latin-1"):
+        bad: list[tuple[int | None, str, str]] = []
+
+        def on_invalid(row: pacsv.InvalidRow, bad=bad) -> str:
+            problem = (f"row has {row.actual_columns} field(s), expected {row.expected_columns}"
+                       " (truncated or malformed line)")
+            bad.append((row.number, problem, row.text[:200]))
+            return "skip"
+
+        try:
+            table = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(encoding=encoding, block_size=16 << 20),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(header, pa.string()),
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            if encoding == "utf8" and "UTF8" in str(exc).upper():
+                continue  # not UTF-8: try latin-1
+            raise ExtractError(path, f"cannot be read as CSV ({exc})") from None
+        # pyarrow keeps surrounding spaces in header names; match the stripped header.
+        table = table.rename_columns([c.strip().lstrip("\ufeff") for c in table.column_names])
+        name = "utf-8-sig" if encoding == "utf8" else "latin-1"
+        rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
+        if bad:
+            bad, rows = _locate_bad_rows(path, name, len(header))
+        return CsvRead(table, "utf-8" if encoding == "utf8" else "latin-1", bad, rows)
+    raise ExtractError(path, "cannot be decoded")  # pragma: no cover - latin-1 decodes any byte
+
+
+def _locate_bad_rows(path: Path, encoding: str, width: int):
+    """Exact data-row numbers of malformed rows (rare: only run when pyarrow reported some)."""
+    bad, good = [], []
+    with open(path, encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for number, fields in enumerate(reader, start=1):
+            if len(fields) == width:
+                good.append(number)
+            elif fields:
+                problem = (f"row has {len(fields)} field(s), expected {width}"
+                           " (truncated or malformed line)")
+                bad.append((number, problem, ",".join(fields)[:200]))
+    return bad, np.asarray(good, dtype=np.int64)
+
+
+def read_geojson(path: Path) -> gpd.GeoDataFrame:
+    """Read a GeoJSON file as EPSG:4326; raises :class:`ExtractError` when it is not GeoJSON."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise ExtractError(path, "the file is empty")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ExtractError(path, f"is not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise ExtractError(path, "is not a GeoJSON FeatureCollection")
+    features = data.get("features") or []
+    if not features:
+        raise ExtractError(path, "has no features")
+    try:
+        frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    except Exception as exc:  # shapely/geopandas raise several types for bad geometry
+        raise ExtractError(path, f"has unreadable geometry ({exc})") from None
+    return frame
+
+
+def repair_geometries(frame: gpd.GeoDataFrame, label_column: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Repair invalid polygons with ``make_valid`` (keeping polygon parts); return messages."""
+    invalid = ~frame.geometry.is_valid & frame.geometry.notna()
+    messages = []
+    if invalid.any():
+        frame = frame.copy()
+        for idx in frame.index[invalid]:
+            reason = shapely.is_valid_reason(frame.geometry.loc[idx])
+            fixed = shapely.make_valid(frame.geometry.loc[idx])
+            # make_valid may return a collection with stray lines; keep only polygon parts.
+            parts = [g for g in getattr(fixed, "geoms", [fixed]) if g.geom_type in ("Polygon", "MultiPolygon")]
+            frame.loc[idx, "geometry"] = shapely.union_all(parts) if parts else fixed
+            messages.append(f"{frame.loc[idx, label_column]!s}: invalid geometry repaired ({reason})")
+    return frame, messages
+
+
+def table_to_frame(table: pa.Table) -> pd.DataFrame:
+    """A pandas frame of text columns from an Arrow table (pyarrow-backed strings, no copies)."""
+    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)

@@ -1,0 +1,295 @@
+"""Refresh: turn the extracts in a data folder into a new versioned snapshot.
+
+``python -m response_atlas refresh [--data DIR] [--preset NAME]``
+
+Steps: read and validate every extract, enrich the calls once, write the snapshot atomically
+(``snapshot_writer``), keep the last ``keep`` snapshots. Calls files are ``calls.csv`` and
+``calls*.csv`` read in name order; when a call id appears twice the row from the later file (or the
+later row in one file) wins and the older row is a counted ``duplicate call id`` rejection.
+Any failure leaves the current snapshot serving; a JSON report is written to ``<data>/reports``
+either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from response_atlas.config import load_settings
+from response_atlas.ingest.calls import load_calls_file, reject
+from response_atlas.ingest.places import (
+    empty_contacts,
+    empty_zones,
+    join_facts,
+    load_areas,
+    load_contacts,
+    load_zones,
+)
+from response_atlas.ingest.presets import PresetError, get_preset
+from response_atlas.ingest.readers import ExtractError
+from response_atlas.ingest.snapshot_writer import new_version, write_snapshot
+from response_atlas.schema import EXTRACT_FILES, REJECT_COLUMNS
+from response_atlas.triage_rules import RulesError, default_rules_text, load_rules
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One extract to read: its kind (a key of ``schema.EXTRACT_FILES``), path and options."""
+
+    kind: str
+    path: Path
+    preset: str | None = None  # calls: a preset name; areas: the name property
+    required: bool = True
+
+
+@dataclass
+class RefreshResult:
+    """What a refresh did; ``ok`` False means the previous snapshot is still the current one."""
+
+    ok: bool
+    snapshot_dir: Path | None
+    report_path: Path | None
+    counts: dict = field(default_factory=dict)
+    rejected_by_reason: dict = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+
+class RefreshError(RuntimeError):
+    """A problem that stops the refresh (listed in the report)."""
+
+
+def default_sources(data_dir: Path, preset: str = "auto") -> list[SourceSpec]:
+    """The extracts found in ``data_dir`` under the canonical file names."""
+    data_dir = Path(data_dir)
+    calls = sorted({*data_dir.glob("calls*.csv")} | {data_dir / EXTRACT_FILES["calls"]} - {None})
+    calls = [p for p in calls if p.exists()] or [data_dir / EXTRACT_FILES["calls"]]
+    chosen = None if preset == "auto" else preset
+    sources = [SourceSpec("calls", p, chosen) for p in calls]
+    sources.append(SourceSpec("areas", data_dir / EXTRACT_FILES["areas"]))
+    for kind in ("area_facts", "zones", "contacts", "rules"):
+        sources.append(SourceSpec(kind, data_dir / EXTRACT_FILES[kind], required=False))
+    return sources
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _count(reasons: dict, kind: str, problem: str, n: int = 1) -> None:
+    reasons.setdefault(kind, {})
+    reasons[kind][problem] = reasons[kind].get(problem, 0) + n
+
+
+def run_refresh(data_dir: Path, *, preset: str = "auto", keep: int = 5, progress: bool = True,
+                sources: list[SourceSpec] | None = None) -> RefreshResult:
+    """Build a new snapshot from the extracts in ``data_dir``; never raises for bad input."""
+    data_dir = Path(data_dir)
+    version = new_version()
+    sources = sources if sources is not None else default_sources(data_dir, preset)
+    result = RefreshResult(ok=False, snapshot_dir=None, report_path=None)
+    manifest: dict = {}
+    steps = ["read calls", "areas and zones", "contacts", "enrich", "write snapshot"]
+    bar = tqdm(total=len(steps), desc="refresh", unit="step", disable=not progress, file=sys.stderr)
+    try:
+        manifest = _build(data_dir, sources, preset, keep, version, result, bar)
+        result.ok = True
+    except (ExtractError, PresetError, RulesError, RefreshError) as exc:
+        result.errors.append(str(exc))
+    except Exception as exc:  # an unexpected failure must still leave a report behind
+        result.errors.append(f"unexpected error: {type(exc).__name__}: {exc}")
+    finally:
+        bar.close()
+    result.report_path = _write_report(data_dir, version, result, manifest)
+    return result
+
+
+def _build(data_dir, sources, preset, keep, version, result, bar) -> dict:
+    from response_atlas.ingest.enrich import enrich_calls
+
+    reasons: dict[str, dict[str, int]] = {}
+    rejects: list[dict] = []
+    manifest_sources: list[dict] = []
+    counts: dict[str, dict[str, int]] = {}
+    by_kind: dict[str, list[SourceSpec]] = {}
+    for spec in sources:
+        by_kind.setdefault(spec.kind, []).append(spec)
+    for spec in sources:
+        if spec.required and not Path(spec.path).is_file():
+            raise RefreshError(f"{Path(spec.path).name}: required {spec.kind} extract not found in "
+                               f"{Path(spec.path).parent}")
+
+    # --- rules first: a bad ruleset stops everything before any work is done ------------------
+    rule_specs = [s for s in by_kind.get("rules", []) if Path(s.path).is_file()]
+    rules_text = Path(rule_specs[0].path).read_text(encoding="utf-8") if rule_specs else default_rules_text()
+    try:
+        rules = load_rules(rules_text)
+    except RulesError as exc:
+        name = Path(rule_specs[0].path).name if rule_specs else "default rules"
+        raise RulesError([f"{name}: {p}" for p in exc.problems]) from None
+
+    # --- calls ------------------------------------------------------------------------------
+    frames, presets_used = [], []
+    read_total, fixes = 0, {}
+    for spec in by_kind.get("calls", []):
+        chosen = None if spec.preset in (None, "auto") else get_preset(spec.preset, data_dir)
+        loaded = load_calls_file(Path(spec.path), chosen)
+        presets_used.append(loaded.preset)
+        read_total += loaded.rows_read
+        rejects += loaded.rejects
+        for r in loaded.rejects:
+            _count(reasons, "calls", r["problem"])
+        for k, v in loaded.fixes.items():
+            fixes[k] = fixes.get(k, 0) + v
+        frames.append(loaded.calls)
+        manifest_sources.append({"kind": "calls", "file": Path(spec.path).name, "sha256": sha256_of(spec.path),
+                                 "rows_read": loaded.rows_read, "preset": loaded.preset,
+                                 "encoding": loaded.encoding})
+    if not frames:
+        raise RefreshError("no calls extract given")
+    calls = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    dupes = calls["call_id"].duplicated(keep="last")
+    if dupes.any():
+        for row in calls.loc[dupes, ["source_file", "source_row", "call_id"]].itertuples(index=False):
+            rejects.append(reject("calls", row.source_file, row.source_row, "call_id",
+                                  "duplicate call id (newer row kept)", row.call_id))
+        _count(reasons, "calls", "duplicate call id (newer row kept)", int(dupes.sum()))
+        calls = calls[~dupes].reset_index(drop=True)
+    if calls.empty:
+        raise RefreshError("no call passed validation; see the rejects in this report")
+    bar.update()
+
+    # --- areas, facts, zones ----------------------------------------------------------------
+    area_spec = by_kind["areas"][0]
+    areas, area_rejects, messages = load_areas(Path(area_spec.path), area_spec.preset)
+    facts_specs = [s for s in by_kind.get("area_facts", []) if Path(s.path).is_file()]
+    areas, fact_messages = join_facts(areas, facts_specs[0].path if facts_specs else None)
+    messages += fact_messages
+    zone_rejects: list[dict] = []
+    zones = empty_zones()
+    zone_specs = [s for s in by_kind.get("zones", []) if Path(s.path).is_file()]
+    if zone_specs:
+        zones, zone_rejects, zone_messages = load_zones(Path(zone_specs[0].path))
+        messages += zone_messages
+    for kind, items in (("areas", area_rejects), ("zones", zone_rejects)):
+        rejects += items
+        for r in items:
+            _count(reasons, kind, r["problem"].split(":")[0])
+    bar.update()
+
+    # --- contacts ---------------------------------------------------------------------------
+    contacts = empty_contacts()
+    contact_specs = [s for s in by_kind.get("contacts", []) if Path(s.path).is_file()]
+    if contact_specs:
+        contacts, contact_rejects, contacts_read = load_contacts(Path(contact_specs[0].path))
+        rejects += contact_rejects
+        for r in contact_rejects:
+            _count(reasons, "contacts", r["problem"])
+        counts["contacts"] = {"read": contacts_read, "accepted": len(contacts),
+                              "rejected": len(contact_rejects)}
+    bar.update()
+
+    # --- enrich -----------------------------------------------------------------------------
+    enriched, coord_fixes, locations = enrich_calls(calls, areas, zones, rules)
+    fixes.update(coord_fixes)
+    bar.update()
+
+    # --- manifest and write -----------------------------------------------------------------
+    calls_rejected = sum(reasons.get("calls", {}).values())
+    counts["calls"] = {"read": read_total, "accepted": len(enriched), "rejected": calls_rejected}
+    counts["areas"] = {"accepted": len(areas), "rejected": len(area_rejects)}
+    counts["zones"] = {"accepted": len(zones), "rejected": len(zone_rejects)}
+    for spec in sources:
+        if spec.kind != "calls" and Path(spec.path).is_file():
+            manifest_sources.append({"kind": spec.kind, "file": Path(spec.path).name,
+                                     "sha256": sha256_of(spec.path)})
+    start, end = enriched["received_at"].min(), enriched["received_at"].max()
+    if fixes:
+        messages.append("fixed or cleared: " + "; ".join(f"{k} ({v})" for k, v in fixes.items()))
+    outside = locations.get("outside_county", 0) + locations.get("no_location", 0)
+    if outside:
+        messages.append(f"{locations.get('outside_county', 0)} call(s) outside every area and "
+                        f"{locations.get('no_location', 0)} without a location: kept and labelled")
+    manifest = {
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "data_as_of": str(end.date()),
+        "preset": ",".join(sorted(set(presets_used))),
+        "rules_version": rules.version,
+        "sources": manifest_sources,
+        "counts": counts,
+        "rejected_by_reason": reasons,
+        "fixes": fixes,
+        "locations": locations,
+        "time_range": {"start": str(start), "end": str(end)},
+        "messages": messages,
+    }
+    rejects_frame = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS)).astype(str)
+    result.snapshot_dir = write_snapshot(
+        Path(data_dir) / "snapshots",
+        {"calls": enriched, "areas": areas, "zones": zones, "contacts": contacts,
+         "rejects": rejects_frame},
+        manifest, rules_text=rules_text, keep=keep, version=version,
+    )
+    bar.update()
+    result.counts, result.rejected_by_reason, result.messages = counts, reasons, messages
+    return manifest
+
+
+def _write_report(data_dir: Path, version: str, result: RefreshResult, manifest: dict) -> Path | None:
+    reports = Path(data_dir) / "reports"
+    try:
+        reports.mkdir(parents=True, exist_ok=True)
+        path = reports / f"refresh-{version}.json"
+        body = {"version": version, **asdict(result), "manifest": manifest}
+        body.pop("report_path", None)
+        path.write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
+        return path
+    except OSError:
+        return None
+
+
+def summarize(result: RefreshResult) -> str:
+    """A few lines for the command line."""
+    lines = ["refresh " + ("OK" if result.ok else "FAILED (the previous snapshot is still in use)")]
+    if result.snapshot_dir:
+        lines.append(f"snapshot: {result.snapshot_dir}")
+    for kind, c in result.counts.items():
+        lines.append(f"{kind}: " + ", ".join(f"{k} {v:,}" for k, v in c.items()))
+    for kind, reasons in result.rejected_by_reason.items():
+        for reason, n in reasons.items():
+            lines.append(f"rejected {kind}: {reason}: {n:,}")
+    lines += [f"note: {m}" for m in result.messages]
+    lines += [f"error: {e}" for e in result.errors]
+    if result.report_path:
+        lines.append(f"report: {result.report_path}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry: ``refresh [--data DIR] [--preset NAME] [--keep N] [--quiet]``."""
+    parser = argparse.ArgumentParser(prog="python -m response_atlas refresh",
+                                     description="Build a new snapshot from the extracts.")
+    parser.add_argument("--data", help="data folder (default: ATLAS_DATA_DIR or ./data)")
+    parser.add_argument("--preset", default="auto",
+                        help="calls preset: auto, canonical, cincinnati, cincinnati_ems, or a YAML file")
+    parser.add_argument("--keep", type=int, default=None, help="snapshots to keep (default 5)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    settings = load_settings(args.data)
+    result = run_refresh(settings.data_dir, preset=args.preset,
+                         keep=args.keep or settings.keep_snapshots, progress=not args.quiet)
+    print(summarize(result))
+    return 0 if result.ok else 1
