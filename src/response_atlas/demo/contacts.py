@@ -10,15 +10,16 @@ follow-up 72 hours or 7 days later; DVERT co-responds to domestic violence calls
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 
 from response_atlas.demo.calls import CODE_IS_EMS, CODE_TEXT, Calls, G, skip_dst_gap, weekday_of
 from response_atlas.demo.zones import ZONES, Zone, on_duty, zone_area_mask
+from response_atlas.triage_rules import classify_codes, default_rules
 
 ARC_GROUPS = ("behavioral_health", "homelessness", "welfare_check", "trespass", "disorder")
-# Codes the 911 centre would not route to an unarmed team (weapon, violence, injury, emergencies).
-ARC_EXCLUDED = ("(W)", "(V)", "VIOLENT", "PHYS", "FIGHT", "ATTEMPT", "PERSON DOWN", "SICK PERSON")
 ARC_ROUTED_SHARE = 0.30  # of candidate calls in zone and on duty after launch
 THIN_AFTER_CONTACT = 0.45  # share of later ARC-type calls at a contacted block that do not happen
 QRT_VISIT_SHARE = 0.55
@@ -32,9 +33,16 @@ QRT_FOLLOWUP_OUTCOMES = {"connected_to_treatment": 35, "referred": 25, "declined
 DVERT_OUTCOMES = {"connected_to_treatment": 35, "referred": 30, "declined": 15, "arrest": 10,
                   "resolved_on_scene": 5, "no_contact": 5}
 
-ARC_CANDIDATE_CODE = np.array(
-    [not any(x in c for x in ARC_EXCLUDED) for c in CODE_TEXT]
-)
+
+
+@lru_cache(maxsize=1)
+def arc_candidate_codes() -> np.ndarray:
+    """Boolean per code: ARC may take it (the project's default triage tier is "alternative").
+
+    Routing only calls the default rules call eligible keeps routed <= eligible on every page.
+    """
+    tiers = classify_codes(pd.Series(CODE_TEXT), default_rules())["tier"].to_numpy()
+    return tiers == "alternative"
 
 
 @dataclass
@@ -66,7 +74,7 @@ def arc_candidates(calls: Calls, names: np.ndarray) -> np.ndarray:
     in_group = np.isin(calls.group, [G[g] for g in ARC_GROUPS])
     arc_zone = next(z for z in ZONES if z.program == "ARC")
     in_zone = zone_area_mask(arc_zone, names)[calls.area]
-    return in_group & ARC_CANDIDATE_CODE[calls.code] & in_zone
+    return in_group & arc_candidate_codes()[calls.code] & in_zone
 
 
 def route_arc(calls: Calls, names: np.ndarray, launch: np.datetime64,
