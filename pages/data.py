@@ -1,6 +1,77 @@
-"""Data and refresh page (to be built)."""
+"""Data and refresh (staff): the snapshot manifest, validation report, rejected rows, snapshots."""
 
+from __future__ import annotations
+
+import streamlit as st
+
+from response_atlas.analysis import manifest_report as mr
+from response_atlas.privacy import to_safe_csv
 from response_atlas.ui.context import get_context, page_header
 
 ctx = get_context()
-page_header("Data and refresh", ctx)
+if not ctx.is_staff:  # not in a public session's navigation at all; this guards a direct run
+    st.error("This page is for signed-in staff.")
+    st.stop()
+
+page_header(
+    "Data and refresh",
+    ctx,
+    intro="Where the figures come from: the source files of the snapshot in use, how many rows "
+    "were accepted or rejected and why, and earlier snapshots.",
+)
+manifest = ctx.snapshot.manifest
+
+st.subheader("Snapshot in use")
+summary = mr.manifest_summary(manifest)
+st.dataframe(
+    {"Item": list(summary), "Value": list(summary.values())}, hide_index=True, width="content"
+)
+
+st.subheader("Source files")
+sources = mr.sources_table(manifest)
+if sources.empty:
+    st.info("The manifest lists no source files.")
+else:
+    st.dataframe(sources, hide_index=True)
+
+st.subheader("Rows read, accepted and rejected")
+counts = mr.counts_table(manifest)
+if counts.empty:
+    st.info("The manifest has no row counts.")
+else:
+    st.dataframe(counts, hide_index=True)
+reasons = mr.rejected_by_reason_table(manifest)
+if not reasons.empty:
+    st.markdown("**Rejected rows by reason**")
+    st.dataframe(reasons, hide_index=True)
+
+st.subheader("Validation report")
+validation = mr.validation_table(manifest)
+if validation.empty:
+    st.success("No validation findings recorded for this snapshot.")
+else:
+    st.dataframe(validation, hide_index=True)
+
+st.subheader("Rejected rows")
+n_rejects = mr.count_rejects(ctx.snapshot)
+if n_rejects == 0:
+    st.success("No rows were rejected.")
+else:
+    shown = mr.rejected_rows(ctx.snapshot)
+    st.caption(f"{n_rejects:,} rejected rows" + (
+        f"; the first {len(shown):,} are listed, the download has all." if n_rejects > len(shown)
+        else "."))
+    st.dataframe(shown, hide_index=True)
+    st.download_button(
+        "Download rejected rows (CSV)",
+        data=to_safe_csv(mr.rejected_rows(ctx.snapshot, limit=None)),
+        file_name=f"rejected-rows-{ctx.snapshot.version}.csv",
+        mime="text/csv",
+    )
+
+st.subheader("Snapshots kept")
+st.dataframe(mr.snapshots_table(ctx.settings.snapshots_dir), hide_index=True)
+st.caption(
+    f"The newest {ctx.settings.keep_snapshots} snapshots are kept. "
+    "Build a new one with `python -m response_atlas refresh`."
+)

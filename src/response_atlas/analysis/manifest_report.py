@@ -1,0 +1,162 @@
+"""Snapshot manifest, validation report, rejected rows and snapshot list as small tables (pure).
+
+Read by the staff Data page. Manifest keys are read defensively: a snapshot written by an older
+ingest (or a hand-made one) may lack some, and the page must still open.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from response_atlas.schema import MANIFEST_FILE, REJECT_COLUMNS, SNAPSHOT_POINTER
+from response_atlas.snapshot import Snapshot
+
+REJECTS_SHOWN = 5000  # rows listed on the page; the download holds them all
+
+
+def manifest_summary(manifest: dict) -> dict[str, str]:
+    """Headline facts: version, created, preset, data date, time range."""
+    time_range = manifest.get("time_range") or {}
+    return {
+        "Snapshot": str(manifest.get("version", "")),
+        "Created": str(manifest.get("created_at", "")),
+        "Source preset": str(manifest.get("preset", "")),
+        "Data as of": str(manifest.get("data_as_of", "")),
+        "First call": str(time_range.get("start", "")),
+        "Last call": str(time_range.get("end", "")),
+    }
+
+
+def sources_table(manifest: dict) -> pd.DataFrame:
+    """One row per source file: kind, file, rows read and the SHA-256 of its bytes."""
+    rows = [
+        {"Kind": s.get("kind", ""), "File": s.get("file", ""),
+         "Rows read": s.get("rows_read"), "SHA-256": s.get("sha256", "")}
+        for s in manifest.get("sources") or []
+    ]
+    return pd.DataFrame(rows, columns=["Kind", "File", "Rows read", "SHA-256"])
+
+
+def counts_table(manifest: dict) -> pd.DataFrame:
+    """Rows read, accepted and rejected per extract kind."""
+    rows = [
+        {"Kind": kind, "Read": c.get("read"), "Accepted": c.get("accepted"),
+         "Rejected": c.get("rejected")}
+        for kind, c in (manifest.get("counts") or {}).items()
+    ]
+    return pd.DataFrame(rows, columns=["Kind", "Read", "Accepted", "Rejected"])
+
+
+def rejected_by_reason_table(manifest: dict) -> pd.DataFrame:
+    """Rejected rows by reason; accepts ``{reason: n}`` or ``{kind: {reason: n}}``."""
+    rows = []
+    for key, value in (manifest.get("rejected_by_reason") or {}).items():
+        if isinstance(value, dict):
+            rows.extend({"Kind": key, "Reason": r, "Rows": n} for r, n in value.items())
+        else:
+            rows.append({"Kind": "", "Reason": key, "Rows": value})
+    frame = pd.DataFrame(rows, columns=["Kind", "Reason", "Rows"])
+    return frame.sort_values("Rows", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def validation_table(manifest: dict) -> pd.DataFrame:
+    """The ingest's validation findings (``manifest['validation']``: a list of findings or a
+    ``{kind: [messages]}`` mapping) as rows of kind, level and message."""
+    raw = manifest.get("validation") or manifest.get("warnings") or []
+    rows: list[dict] = []
+    if isinstance(raw, dict):
+        for kind, items in raw.items():
+            for item in items if isinstance(items, list) else [items]:
+                if isinstance(item, dict):
+                    rows.append({"Kind": kind, "Level": item.get("level", "warning"),
+                                 "Message": item.get("message", json.dumps(item, default=str))})
+                else:
+                    rows.append({"Kind": kind, "Level": "warning", "Message": str(item)})
+    else:
+        for item in raw:
+            if isinstance(item, dict):
+                rows.append({"Kind": item.get("kind", ""), "Level": item.get("level", "warning"),
+                             "Message": item.get("message", json.dumps(item, default=str))})
+            else:
+                rows.append({"Kind": "", "Level": "warning", "Message": str(item)})
+    return pd.DataFrame(rows, columns=["Kind", "Level", "Message"])
+
+
+def rejected_rows(snapshot: Snapshot, limit: int | None = REJECTS_SHOWN) -> pd.DataFrame:
+    """Rejected rows (kind, source file, row, column, problem, value); empty when none."""
+    if not snapshot.has_table("rejects"):
+        return pd.DataFrame(columns=list(REJECT_COLUMNS))
+    sql = "SELECT * FROM rejects ORDER BY kind, source_file, TRY_CAST(\"row\" AS BIGINT)"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return snapshot.query(sql)
+
+
+def count_rejects(snapshot: Snapshot) -> int:
+    """How many rejected rows the snapshot holds."""
+    if not snapshot.has_table("rejects"):
+        return 0
+    return int(snapshot.query("SELECT count(*) AS n FROM rejects").iloc[0]["n"])
+
+
+def snapshots_table(snapshots_dir: Path) -> pd.DataFrame:
+    """Every complete snapshot, newest first: version, created, calls accepted, current."""
+    from response_atlas.ingest.snapshot_writer import list_snapshots
+
+    pointer = Path(snapshots_dir) / SNAPSHOT_POINTER
+    current = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
+    rows = []
+    for folder in reversed(list_snapshots(Path(snapshots_dir))):
+        try:
+            manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            manifest = {}
+        calls = (manifest.get("counts") or {}).get("calls") or {}
+        rows.append({
+            "Snapshot": folder.name,
+            "Created": str(manifest.get("created_at", "")),
+            "Data as of": str(manifest.get("data_as_of", "")),
+            "Calls accepted": calls.get("accepted"),
+            "In use": folder.name == current,
+        })
+    return pd.DataFrame(rows, columns=["Snapshot", "Created", "Data as of", "Calls accepted", "In use"])
+
+
+# --- triage rules in words (About page) --------------------------------------------------------
+
+_REGEX_META = set(".[]{}()*+?|$\\")
+
+
+def pattern_in_words(pattern: str) -> str:
+    """A rule's regex as plain words: ``^MHC - NON`` -> ``codes starting with "MHC - NON"``."""
+    text = str(pattern or "")
+    anchored = text.startswith("^")
+    body = text[1:] if anchored else text
+    unescaped = body.replace("\\(", "(").replace("\\)", ")").replace("\\-", "-")
+    if any(ch in _REGEX_META for ch in unescaped.replace("(", "").replace(")", "")):
+        return f"codes matching the pattern {text}"
+    return f'codes starting with "{unescaped}"' if anchored else f'codes containing "{unescaped}"'
+
+
+def triage_rules_tables(rules: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(rules, disqualifiers)`` as plain-language tables for the About page."""
+    from response_atlas.schema import CATEGORY_LABELS, TIER_LABELS
+
+    rule_rows = [
+        {"Rule": r.get("id", ""),
+         "Incident codes": pattern_in_words(r.get("pattern", "")),
+         "Call type": CATEGORY_LABELS.get(r.get("category"), r.get("category", "")),
+         "Eligibility": TIER_LABELS.get(r.get("tier"), r.get("tier", ""))}
+        for r in (rules or {}).get("rules") or []
+    ]
+    dq_rows = []
+    for d in (rules or {}).get("disqualifiers") or []:
+        when = (f"code flagged ({d['modifier']})" if d.get("modifier")
+                else pattern_in_words(d.get("pattern", "")))
+        dq_rows.append({"When": when, "Tier at least": TIER_LABELS.get(d.get("tier"), d.get("tier", "")),
+                        "Why": d.get("reason", "")})
+    return (pd.DataFrame(rule_rows, columns=["Rule", "Incident codes", "Call type", "Eligibility"]),
+            pd.DataFrame(dq_rows, columns=["When", "Tier at least", "Why"]))
