@@ -1,6 +1,350 @@
-"""Coverage and gaps page (to be built)."""
+"""Coverage and gaps (staff only): where and when eligible calls go unserved, and what-ifs."""
 
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from response_atlas.analysis.coverage import (
+    ELIGIBILITY,
+    calls_beyond_distance,
+    choose_bucket,
+    compute_coverage,
+    coverage_by_area,
+    coverage_by_hour,
+    coverage_by_program,
+    eligible_aggregate,
+    filter_weeks,
+    gap_areas,
+    gap_hexagons,
+    special_dates,
+    teams_from_zones,
+    uncovered_matrix,
+)
+from response_atlas.analysis.whatif import (
+    KIND_LABELS,
+    Scenario,
+    ScenarioError,
+    compare_scenarios,
+    evaluate_scenario,
+    scenarios_to_json,
+)
+from response_atlas.privacy import to_safe_csv
+from response_atlas.schedule import ScheduleError
+from response_atlas.schema import PROGRAM_LABELS, PROGRAMS
+from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.viz.coverage_figures import (
+    REFERENCE_NOTE,
+    coverage_bars,
+    coverage_by_hour_bars,
+    program_label,
+    scenario_bars,
+    uncovered_heatmap,
+    zones_map,
+)
+
+SAVED_KEY = "cov_saved_scenarios"
+ALL = "all"
 
 ctx = get_context()
-page_header("Coverage and gaps", ctx)
+page_header(
+    "Coverage and gaps",
+    ctx,
+    intro="A call is **covered** when it is eligible for a team's program, falls inside that "
+    "team's zone, and arrives while the team is on duty. This page shows the eligible calls no "
+    "team could have answered: where, when, how far from a base, and what a change would close.",
+)
+if not ctx.is_staff:
+    # Defence in depth: the navigation already leaves this page out of public sessions.
+    st.error("This page is for program staff only. Sign in as staff to see coverage gaps.")
+    st.stop()
+
+st.caption(REFERENCE_NOTE)
+snap, filters = ctx.snapshot, ctx.filters
+teams, notes = teams_from_zones(snap.zones)
+for note in notes:
+    st.warning(note)
+if not teams:
+    st.info(
+        "This snapshot has no team zones with a valid schedule, so coverage cannot be "
+        "computed. Add a zones file (team, program, schedule) on the Data page."
+    )
+    st.stop()
+
+with st.expander("Which calls count as eligible"):
+    st.markdown(
+        "\n".join(f"- **{PROGRAM_LABELS[p]}**: {words}" for p, (_, words) in ELIGIBILITY.items())
+    )
+    st.markdown(
+        "Times are local wall-clock times; a shift that crosses midnight belongs to "
+        "the day it starts."
+    )
+
+program_choice = st.segmented_control(
+    "Program",
+    [ALL, *PROGRAMS],
+    default=ALL,
+    required=True,
+    key="cov_prog",
+    bind="query-params",
+    format_func=lambda p: "All programs" if p == ALL else PROGRAM_LABELS.get(p, p),
+)
+program = None if program_choice in (None, ALL) else program_choice
+
+# Bucket and holiday dates cover the baseline and any scenario edits (15-minute steps).
+schedules = [t.schedule for t in teams]
+bucket = choose_bucket(schedules)
+keep_dates = tuple(special_dates(schedules))
+agg = cached_query(snap, eligible_aggregate, filters, bucket, keep_dates)
+weeks = filter_weeks(filters)
+data = compute_coverage(agg, teams, weeks, notes)
+
+if data.eligible == 0:
+    st.info(
+        "No eligible calls match the current filters. Widen the period, areas or call "
+        "types in the sidebar."
+    )
+    st.stop()
+
+by_program = coverage_by_program(data)
+shown = by_program if program is None else by_program[by_program["program"] == program]
+eligible, covered = int(shown["eligible"].sum()), int(shown["covered"].sum())
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Eligible calls", f"{eligible:,}")
+c2.metric("Covered by a team on duty", f"{covered:,}")
+c3.metric("Share covered", f"{covered / eligible:.0%}" if eligible else "n/a")
+c4.metric("Team-hours per week", f"{shown['team_hours_week'].sum():,.0f}")
+st.plotly_chart(coverage_bars(by_program), key="cov_bars")
+
+where_tab, when_tab, whatif_tab = st.tabs(
+    ["Where: gaps and distance", "When: hour and weekday", "What-if"]
+)
+
+with where_tab:
+    km = st.slider(
+        "Distance ring around each team base (km, straight line)",
+        1.0,
+        20.0,
+        5.0,
+        step=0.5,
+        key="cov_km",
+        bind="query-params",
+    )
+    st.caption(
+        "Distances are straight lines from a team's base, **not drive time**: a river, a "
+        "hill or a highway can make a near call slow to reach."
+    )
+    zones = snap.zones if program is None else snap.zones[snap.zones["program"] == program]
+    area_values = coverage_by_area(data, program)
+    cells = gap_hexagons(data, top=200, program=program)
+    fmap = zones_map(zones, snap.areas, area_values, cells, ring_km=km, tiles=ctx.settings.tiles)
+    st_folium(fmap, key="cov_map", height=520, use_container_width=True, returned_objects=[])
+    st.caption(
+        "Areas are shaded by uncovered eligible calls. Gap hexagons (a layer you can "
+        "switch on) leave out domestic violence and overdose calls, which are never shown "
+        "below area level."
+    )
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Areas with the most uncovered eligible calls")
+        gaps = gap_areas(data, top=10, program=program)
+        st.dataframe(
+            gaps.rename(
+                columns={
+                    "area": "Area",
+                    "eligible": "Eligible",
+                    "covered": "Covered",
+                    "uncovered": "Uncovered",
+                    "share_covered": "Share covered",
+                }
+            ),
+            hide_index=True,
+            column_config={"Share covered": st.column_config.NumberColumn(format="percent")},
+        )
+    with right:
+        st.subheader(f"Calls more than {km:g} km from the team base")
+        distance = cached_query(
+            snap,
+            calls_beyond_distance,
+            filters,
+            zones.drop(columns="geometry").reset_index(drop=True),
+            float(km),
+        )
+        st.dataframe(
+            distance.rename(
+                columns={
+                    "zone_id": "Zone",
+                    "team_id": "Team",
+                    "program": "Program",
+                    "eligible_in_zone": "Eligible in zone",
+                    "beyond": f"Beyond {km:g} km",
+                    "share_beyond": "Share beyond",
+                }
+            ),
+            hide_index=True,
+            column_config={"Share beyond": st.column_config.NumberColumn(format="percent")},
+        )
+
+with when_tab:
+    matrix = uncovered_matrix(data, program)
+    team_schedules = {
+        t.team_id: t.schedule for t in teams if program is None or t.program == program
+    }
+    st.plotly_chart(
+        uncovered_heatmap(
+            matrix,
+            team_schedules,
+            f"Uncovered eligible calls by weekday and hour: {program_label(program)}",
+        ),
+        key="cov_heat",
+    )
+    st.caption(
+        "Outlined cells are the hours each team is on duty. Dark cells inside an "
+        "outline are calls outside the team's zone; bright cells outside it are the time "
+        "gap."
+    )
+    st.plotly_chart(coverage_by_hour_bars(coverage_by_hour(data, program)), key="cov_hour")
+
+with whatif_tab:
+    st.markdown(
+        "Try a change and see at once how many more eligible calls it would cover and "
+        "the team-hours it takes. Save it to compare with others."
+    )
+    kind = st.radio(
+        "Change", list(KIND_LABELS), format_func=KIND_LABELS.get, key="cov_kind", horizontal=True
+    )
+    team_ids = [t.team_id for t in teams]
+    n_saved = len(st.session_state.get(SAVED_KEY, []))
+    name = (
+        st.text_input(
+            "Scenario name", key="cov_name", max_chars=60, placeholder=f"Scenario {n_saved + 1}"
+        )
+        or f"Scenario {n_saved + 1}"
+    )
+    scenario: Scenario | None = None
+    if kind in ("extend", "shift"):
+        team_id = st.selectbox("Team", team_ids, key="cov_team")
+        current = next(t for t in teams if t.team_id == team_id)
+        st.caption(f"Now on duty: {current.schedule.to_text()}")
+        if kind == "extend":
+            a, b = st.columns(2)
+            before = a.number_input(
+                "Start earlier by (minutes)", 0, 720, 0, step=15, key="cov_before"
+            )
+            after = b.number_input("End later by (minutes)", 0, 720, 0, step=15, key="cov_after")
+            scenario = Scenario(
+                name,
+                "extend",
+                team_id=team_id,
+                minutes_before=int(before),
+                minutes_after=int(after),
+            )
+        else:
+            moved = st.number_input(
+                "Move all hours by (minutes, negative = earlier)",
+                -720,
+                720,
+                0,
+                step=15,
+                key="cov_shift",
+            )
+            scenario = Scenario(name, "shift", team_id=team_id, shift_minutes=int(moved))
+    else:
+        a, b = st.columns(2)
+        new_program = a.selectbox(
+            "Program", list(PROGRAMS), format_func=PROGRAM_LABELS.get, key="cov_new_prog"
+        )
+        new_schedule = b.text_input(
+            "Schedule",
+            value="Mon-Fri 11:00-19:00",
+            key="cov_new_sched",
+            help="For example 'Mon-Fri 07:00-15:00; Sat 10:00-18:00', "
+            "'24/7', or 'Fri-Sat 22:00-06:00' (crosses midnight).",
+        )
+        if kind == "add_team":
+            zone_ids = list(snap.zones["zone_id"].astype(str))
+            zone_id = st.selectbox("Zone", zone_ids, key="cov_new_zone")
+            scenario = Scenario(
+                name, "add_team", program=new_program, schedule=new_schedule, zone_id=zone_id
+            )
+        else:
+            st.caption(
+                "Draw the new zone with the polygon or rectangle tool (top left of the "
+                "map). Calls count when the center of their small H3 hexagon (about "
+                "0.1 km²) is inside; domestic violence and overdose calls count by area "
+                "(an area is inside when its central point is)."
+            )
+            draw_map = zones_map(snap.zones, snap.areas, tiles=ctx.settings.tiles, draw=True)
+            drawn = st_folium(
+                draw_map,
+                key="cov_draw_map",
+                height=460,
+                use_container_width=True,
+                returned_objects=["last_active_drawing"],
+            )
+            geojson = (drawn or {}).get("last_active_drawing")
+            scenario = Scenario(
+                name, "draw_zone", program=new_program, schedule=new_schedule, geojson=geojson
+            )
+
+    result = None
+    try:
+        result = evaluate_scenario(agg, teams, scenario, weeks, areas=snap.areas)
+    except (ScenarioError, ScheduleError) as exc:
+        st.warning(str(exc))
+    if result is not None:
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric(
+            f"Covered now ({result.program})",
+            f"{result.baseline_covered:,}",
+            help=f"of {result.eligible:,} eligible calls in the period",
+        )
+        m2.metric(
+            "Covered with the change",
+            f"{result.scenario_covered:,}",
+            delta=f"{result.extra_covered:+,}",
+        )
+        m3.metric("Extra team-hours per week", f"{result.extra_team_hours:+,.1f}")
+        per_hour = result.covered_per_extra_team_hour
+        m4.metric(
+            "Extra calls covered per extra team-hour",
+            "n/a" if math.isnan(per_hour) else f"{per_hour:.2f}",
+            help="Extra covered calls divided by the added team-hours over the period.",
+        )
+        if st.button("Save scenario", key="cov_save", icon=":material/bookmark_add:"):
+            st.session_state.setdefault(SAVED_KEY, []).append(scenario.to_dict())
+
+    saved = [Scenario.from_dict(d) for d in st.session_state.get(SAVED_KEY, [])]
+    if saved:
+        st.subheader("Saved scenarios, side by side")
+        results = []
+        for s in saved:
+            try:
+                results.append(evaluate_scenario(agg, teams, s, weeks, areas=snap.areas))
+            except (ScenarioError, ScheduleError) as exc:
+                st.warning(f"{s.name}: {exc}")
+        if results:
+            table = compare_scenarios(results)
+            st.dataframe(table.set_index("scenario").T.astype(str), key="cov_saved_table")
+            st.plotly_chart(scenario_bars(table), key="cov_saved_bars")
+            d1, d2, d3 = st.columns(3)
+            d1.download_button(
+                "Download comparison (CSV)",
+                to_safe_csv(table),
+                "coverage_scenarios.csv",
+                "text/csv",
+                key="cov_dl_csv",
+            )
+            d2.download_button(
+                "Download scenarios (JSON)",
+                scenarios_to_json(saved),
+                "coverage_scenarios.json",
+                "application/json",
+                key="cov_dl_json",
+            )
+            if d3.button("Clear saved scenarios", key="cov_clear"):
+                st.session_state[SAVED_KEY] = []
+                st.rerun()
