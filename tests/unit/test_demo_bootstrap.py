@@ -1,0 +1,70 @@
+"""End to end: a small demo ingests cleanly, and first-start bootstrap never overwrites real data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from response_atlas.bootstrap import ensure_demo_snapshot, has_extracts
+from response_atlas.config import load_settings
+from response_atlas.demo.codes import INCIDENT_CODES
+from response_atlas.demo.generate import write_demo
+from response_atlas.snapshot import current_snapshot_dir, open_snapshot
+from response_atlas.triage_rules import classify_codes, default_rules
+
+pytest.importorskip("response_atlas.ingest.refresh")
+
+
+@pytest.fixture(scope="module")
+def demo_snapshot(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("demo-boot")
+    summary = ensure_demo_snapshot(load_settings(data_dir), calls=3000)
+    return summary, open_snapshot(current_snapshot_dir(data_dir / "snapshots"))
+
+
+def test_bootstrap_writes_demo_and_snapshot(demo_snapshot):
+    summary, snap = demo_snapshot
+    assert summary is not None and summary["calls"] == 3000
+    assert snap.query("select count(*) as n from calls")["n"].iloc[0] == 3000
+    assert snap.query("select count(*) as n from rejects")["n"].iloc[0] == 0
+    assert len(snap.areas) == 81
+    assert len(snap.zones) == 4
+    contacts = snap.query("select count(*) as n from contacts")["n"].iloc[0]
+    assert contacts == summary["contacts"]
+
+
+def test_every_demo_code_is_classified(demo_snapshot):
+    _, snap = demo_snapshot
+    unclassified = snap.query(
+        "select count(*) as n from calls where category = 'unclassified'")["n"].iloc[0]
+    assert unclassified == 0
+    # Every code the generator can emit, not only the ones drawn in 3000 calls.
+    out = classify_codes(pd.Series([c.code for c in INCIDENT_CODES]), default_rules())
+    assert (out["category"] != "unclassified").all(), out.loc[out["category"] == "unclassified"]
+
+
+def test_located_calls_land_in_areas_and_arc_calls_in_arc_zones(demo_snapshot):
+    _, snap = demo_snapshot
+    status = snap.query("select location_status, count(*) as n from calls group by 1")
+    counts = dict(zip(status["location_status"], status["n"], strict=True))
+    assert counts.get("outside_county", 0) == 0
+    assert 0 < counts["no_location"] < 0.05 * 3000
+    arc = snap.query(
+        "select c.zone_ids from contacts t join calls c using (call_id) where t.program = 'ARC'")
+    assert len(arc) > 0
+    assert all("arc-1" in list(z) for z in arc["zone_ids"])
+
+
+def test_bootstrap_keeps_existing_extracts(tmp_path):
+    write_demo(tmp_path, calls=500, seed=1)
+    before = (tmp_path / "calls.csv").read_bytes()
+    assert has_extracts(tmp_path)
+    assert ensure_demo_snapshot(load_settings(tmp_path)) is None  # refresh only
+    assert (tmp_path / "calls.csv").read_bytes() == before
+    assert (tmp_path / "snapshots" / "CURRENT").is_file()
+
+
+def test_bootstrap_raises_with_refresh_errors(tmp_path):
+    (tmp_path / "calls.csv").write_text("not,a,calls,file\n1,2,3,4\n")
+    with pytest.raises(RuntimeError, match="demo refresh failed"):
+        ensure_demo_snapshot(load_settings(tmp_path))
