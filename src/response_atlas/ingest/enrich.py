@@ -102,8 +102,26 @@ def _minutes(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     return np.where(delta >= 0, delta, np.nan)
 
 
-def _text(values: pd.Series) -> pd.Series:
-    return values.astype(object).where(values.notna(), None)
+_STR = pd.ArrowDtype(pa.string())
+
+
+def _text(values: pd.Series | np.ndarray) -> pd.Series:
+    # Arrow-backed strings write to Parquet without a per-value Python round trip.
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
+        return pd.Series(pa.chunked_array(values.array._pa_array), dtype=_STR)
+    return pd.Series(pa.array(values, type=pa.string(), from_pandas=True), dtype=_STR)
+
+
+def _classify(codes: pd.Series, rules: Ruleset) -> dict[str, pd.Series]:
+    """Triage columns, classifying each distinct code once and spreading with an Arrow take."""
+    keys, uniques = pd.factorize(codes, use_na_sentinel=True)
+    table = classify_codes(pd.Series(uniques, dtype=object).astype(object), rules)
+    table.loc[len(table)] = ["", "", "unclassified", "police_only", None]
+    keys = np.where(keys < 0, len(table) - 1, keys)
+    take = pa.array(keys)
+    return {c: pd.Series(pa.array(table[c].tolist(), type=pa.string(), from_pandas=True).take(take),
+                        dtype=_STR)
+            for c in table.columns}
 
 
 def enrich_calls(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
@@ -138,7 +156,7 @@ def enrich_calls(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDat
     fine = np.append(h3_cells(u_lat, u_lon, H3_FINE), None)[full_index]
     coarse = np.append(h3_cells(u_lat, u_lon, H3_COARSE), None)[full_index]
 
-    triage = classify_codes(calls["incident_code"], rules)
+    triage = _classify(calls["incident_code"], rules)
     received = calls["received_at"]
     local = received.dt.tz_localize(TIMEZONE, ambiguous=np.ones(len(received), dtype=bool),
                                     nonexistent="shift_forward")
@@ -151,23 +169,23 @@ def enrich_calls(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDat
         "call_month": pd.Series(pa.array(day.astype("datetime64[M]").astype("datetime64[D]"),
                                          type=pa.date32()), dtype=pd.ArrowDtype(pa.date32())),
         "hour": received.dt.hour.astype("int8"),
-        "weekday": received.dt.weekday.astype("int8"),
+        "weekday": received.dt.day_of_week.astype("int8"),
         "incident_code": _text(calls["incident_code"]),
-        "incident_base": triage["incident_base"].to_numpy(),
-        "modifiers": triage["modifiers"].to_numpy(),
+        "incident_base": triage["incident_base"],
+        "modifiers": triage["modifiers"],
         "priority": _text(calls["priority"]),
         "disposition": _text(calls["disposition"]),
         "address": _text(calls["address"]),
         "lat": lat.to_numpy(),
         "lon": lon.to_numpy(),
-        "area": area,
-        "location_status": status,
+        "area": _text(area),
+        "location_status": _text(status),
         "zone_ids": pd.Series(zone_ids, dtype=pd.ArrowDtype(pa.list_(pa.string()))),
-        "h3_fine": fine,
-        "h3_coarse": coarse,
-        "category": triage["category"].to_numpy(),
-        "tier": triage["tier"].to_numpy(),
-        "rule_id": triage["rule_id"].to_numpy(),
+        "h3_fine": _text(fine),
+        "h3_coarse": _text(coarse),
+        "category": triage["category"],
+        "tier": triage["tier"],
+        "rule_id": triage["rule_id"],
         "dispatch_min": _minutes(calls["dispatched_at"], received),
         "travel_min": _minutes(calls["arrived_at"], calls["dispatched_at"]),
         "response_min": _minutes(calls["arrived_at"], received),
@@ -177,7 +195,7 @@ def enrich_calls(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDat
         "agency": _text(calls["agency"]),
         "beat": _text(calls["beat"]),
         "district": _text(calls["district"]),
-        "source_file": calls["source_file"].astype(str).to_numpy(),
+        "source_file": _text(calls["source_file"].astype(str).to_numpy()),
         "source_row": calls["source_row"].astype("int32").to_numpy(),
     })
     locations = {s: int((status == s).sum()) for s in (LOCATION_IN_AREA, LOCATION_OUTSIDE, LOCATION_MISSING)}
