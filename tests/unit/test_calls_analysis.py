@@ -112,8 +112,9 @@ def test_area_table_public_and_staff(tiny_snapshot):
     dv = ALL.with_(categories=("domestic_violence",))
     public = calls.area_table(tiny_snapshot, dv, public=True).set_index("Area")
     assert public.loc["Alpha", "Calls"] == SUPPRESSED_LABEL
-    assert public.loc["Alpha", "Calls per 1,000 residents"] is None
-    assert public.loc["Beta", "Calls"] == 0
+    assert public.loc["Alpha", "Calls per 1,000 residents"] == "not shown"
+    assert public.loc["Beta", "Calls"] == "0"
+    assert public.loc["Beta", "Calls per 1,000 residents"] == "0.0"
     staff = calls.area_table(tiny_snapshot, dv, public=False).set_index("Area")
     assert staff.loc["Alpha", "Calls"] == 4
 

@@ -26,6 +26,7 @@ HEX_COLUMNS = {"fine": "h3_fine", "coarse": "h3_coarse"}
 # Rates built on fewer events than this are unstable (the NCHS rule of thumb for rates).
 SMALL_NUMBER = 20
 PER = 1000.0
+HIDDEN_LABEL = "not shown"  # a rate or change that would reveal a hidden count
 
 
 def _where(filters: Filters, exclude_sensitive: bool = False) -> tuple[str, list]:
@@ -246,15 +247,24 @@ def suppressed_mask(counts: pd.Series, threshold: int = 10) -> pd.Series:
 def suppress_columns(
     df: pd.DataFrame, count_col: str, derived_cols: tuple[str, ...] = (), threshold: int = 10
 ) -> pd.DataFrame:
-    """A display copy: hidden counts read "fewer than 11", their derived columns are blank."""
+    """A display copy: hidden counts read "fewer than 11", their derived columns "not shown".
+
+    The touched columns become text (one type per column, so tables and CSVs stay consistent).
+    """
     out = df.copy()
     mask = suppressed_mask(out[count_col], threshold)
-    out[count_col] = out[count_col].astype(object)
-    out.loc[mask, count_col] = SUPPRESSED_LABEL
+    out[count_col] = [SUPPRESSED_LABEL if hide else _text(v, "{:,.0f}")
+                      for hide, v in zip(mask, out[count_col], strict=True)]
     for column in derived_cols:
-        out[column] = out[column].astype(object)
-        out.loc[mask, column] = None
+        out[column] = [HIDDEN_LABEL if hide else _text(v, "{:,.1f}")
+                       for hide, v in zip(mask, out[column], strict=True)]
     return out
+
+
+def _text(value: object, fmt: str) -> str:
+    if isinstance(value, str):
+        return value
+    return "" if value is None or pd.isna(value) else fmt.format(value)
 
 
 def area_table(snapshot: Snapshot, filters: Filters, public: bool = True,

@@ -130,3 +130,11 @@ def hex_hotspots(
     })
     table["label"] = [CLASS_LABELS[c] for c in classes]
     return HotspotResult(table, method)
+
+
+def calls_hotspots(snapshot, filters, resolution: str = "fine") -> HotspotResult:
+    """Gi* on the filtered calls' hexagon counts (sensitive categories left out, as everywhere
+    below area level)."""
+    from response_atlas.analysis.calls import hex_counts
+
+    return hex_hotspots(hex_counts(snapshot, filters, resolution))
