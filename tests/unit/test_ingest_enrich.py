@@ -1,0 +1,66 @@
+"""Enrichment on hand-made polygons, DST handling, and the real Cincinnati files."""
+
+from __future__ import annotations
+
+import shutil
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import box
+
+from response_atlas.ingest.enrich import assign_areas, assign_zones, fix_coordinates
+from response_atlas.ingest.refresh import run_refresh
+from response_atlas.snapshot import current_snapshot_dir, open_snapshot
+
+
+def test_border_point_goes_to_one_area_by_name_and_outside_is_minus_one():
+    # "Zeta" listed first, "Beta" second: the border point goes to Beta (first by name).
+    areas = gpd.GeoDataFrame({"area": ["Zeta", "Beta"]},
+                             geometry=[box(-84.55, 39.10, -84.53, 39.12), box(-84.53, 39.10, -84.51, 39.12)],
+                             crs="EPSG:4326")
+    lat = np.array([39.11, 39.11, 39.11, 39.50])
+    lon = np.array([-84.54, -84.53, -84.52, -84.52])
+    assert assign_areas(lat, lon, areas).tolist() == [0, 1, 1, -1]
+    zones = gpd.GeoDataFrame({"zone_id": ["z1", "z2"]},
+                             geometry=[box(-84.55, 39.10, -84.51, 39.12), box(-84.53, 39.10, -84.51, 39.12)],
+                             crs="EPSG:4326")
+    assert assign_zones(lat, lon, zones).to_pylist() == [["z1"], ["z1", "z2"], ["z1", "z2"], []]
+
+
+def test_fix_coordinates_counts():
+    lat, lon, counts = fix_coordinates(pd.Series([39.1, -84.5, 0.0]), pd.Series([-84.5, 39.1, 0.0]))
+    assert lat.tolist()[:2] == [39.1, 39.1] and np.isnan(lat.iloc[2])
+    assert counts == {"zero coordinates: kept as no location": 1, "latitude/longitude swapped: fixed": 1}
+
+
+def test_dst_nonexistent_shifts_forward_and_ambiguous_takes_first(tmp_path):
+    from tests.unit.test_ingest_refresh import HEADER, calls_of, make_data_dir
+
+    rows = ["G1,2025-03-09 02:30:00,THEFTR,1,,,39.11,-84.54\n",   # spring-forward gap
+            "A1,2025-11-02 01:30:00,THEFTR,1,,,39.11,-84.54\n"]   # fall-back repeated hour
+    data = make_data_dir(tmp_path / "d", rows, header=HEADER)
+    assert run_refresh(data, progress=False).ok
+    _, calls = calls_of(data)
+    utc = calls.set_index("call_id")["received_utc"]
+    assert str(utc["G1"].tz_convert("UTC"))[:19] == "2025-03-09 07:00:00"  # 03:00 EDT
+    assert str(utc["A1"].tz_convert("UTC"))[:19] == "2025-11-02 05:30:00"  # first 01:30 (EDT)
+    assert calls.set_index("call_id").loc["G1", "received_at"] == pd.Timestamp("2025-03-09 02:30")
+
+
+def test_real_police_calls_in_cincinnati_neighborhoods(shared_data, tmp_path):
+    real = shared_data / "real"
+    shutil.copy(real / "calls" / "cincinnati_pdi_police_cfs_gexm-h6bt_ARR-CIT-301_subset.csv",
+                tmp_path / "calls.csv")
+    shutil.copy(real / "boundaries" / "cincinnati_sna_neighborhoods_cagis2022.geojson",
+                tmp_path / "areas.geojson")
+    shutil.copy(shared_data / "derived" / "cincinnati_sna_neighborhood_facts.csv",
+                tmp_path / "area_facts.csv")
+    result = run_refresh(tmp_path, progress=False)
+    assert result.ok, result.errors
+    assert any("invalid geometry repaired" in m for m in result.messages)
+    snap = open_snapshot(current_snapshot_dir(tmp_path / "snapshots"))
+    share = snap.query("SELECT avg((location_status = 'in_area')::INT) FROM calls").iloc[0, 0]
+    assert share >= 0.95
+    assert len(snap.areas) == 50 and snap.areas["population"].notna().all()
+    assert snap.query("SELECT count(*) FROM calls WHERE category = 'unclassified'").iloc[0, 0] == 0
