@@ -104,7 +104,8 @@ rate_map, demo_map = area_rate_maps(
 )
 left, right = st.columns(2)
 with left:
-    st.markdown(f"**{label} per 1,000 residents** (gray: not shown)")
+    st.markdown(f"**{label} per 1,000 residents** (\"no value shown\" in the legend: "
+                "numbers too small to publish)")
     st_folium(rate_map, key="eq_rate_map", height=420, use_container_width=True,
               returned_objects=[])
 with right:
