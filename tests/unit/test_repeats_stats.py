@@ -30,6 +30,15 @@ def test_concentration_curve_points():
     assert list(curve["call_share"]) == pytest.approx([0, 0.50, 0.75, 0.90, 0.95, 1.0])
 
 
+def test_concentration_curve_thins_long_curves_keeping_the_ends():
+    curve = concentration_curve([3] * 10 + [1] * 990, max_points=101)  # 1,020 calls
+    assert len(curve) == 101
+    assert curve.iloc[0].tolist() == [0, 0.0, 0.0] and curve.iloc[-1].tolist() == [1000, 1.0, 1.0]
+    assert curve.iloc[1]["locations"] == 10
+    assert curve.iloc[1]["call_share"] == pytest.approx(30 / 1020)
+    assert curve["call_share"].is_monotonic_increasing
+
+
 def test_concentration_curve_empty():
     curve = concentration_curve([])
     assert curve.to_dict("list") == {"locations": [0], "address_share": [0.0], "call_share": [0.0]}

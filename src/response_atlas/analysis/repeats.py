@@ -265,10 +265,12 @@ def location_call_counts(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
     return df
 
 
-def concentration_curve(calls: pd.Series | list[int]) -> pd.DataFrame:
+def concentration_curve(calls: pd.Series | list[int], max_points: int = 1001) -> pd.DataFrame:
     """Cumulative share of locations vs share of calls, busiest location first, from (0, 0).
 
-    Returns ``locations`` (count so far), ``address_share`` and ``call_share`` (0-1).
+    Returns ``locations`` (count so far), ``address_share`` and ``call_share`` (0-1). With more
+    than ``max_points`` locations the curve keeps that many evenly spaced points (ends included),
+    so a county's tens of thousands of blocks stay a small chart.
     """
     values = np.sort(np.asarray(list(calls), dtype=float))[::-1]
     n, total = len(values), values.sum()
@@ -276,6 +278,9 @@ def concentration_curve(calls: pd.Series | list[int]) -> pd.DataFrame:
         return pd.DataFrame({"locations": [0], "address_share": [0.0], "call_share": [0.0]})
     cum = np.concatenate([[0.0], np.cumsum(values)])
     k = np.arange(0, n + 1)
+    if n + 1 > max_points:
+        k = np.unique(np.linspace(0, n, max_points).round().astype(int))
+        cum = cum[k]
     return pd.DataFrame({"locations": k, "address_share": k / n, "call_share": cum / total})
 
 
@@ -462,6 +467,42 @@ def count_in_windows(days: np.ndarray, index_day: date, window_days: int) -> tup
     return int(before), int(after)
 
 
+def _days_by_location(loc_calls: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``address -> sorted call days`` (one sort and split; a groupby loop is slow at county size)."""
+    if loc_calls.empty:
+        return {}
+    addr = loc_calls["address"].astype(str).to_numpy()
+    days = pd.to_datetime(loc_calls["call_date"]).to_numpy(dtype="datetime64[D]")
+    order = np.lexsort((days, addr))
+    addr, days = addr[order], days[order]
+    names, starts = np.unique(addr, return_index=True)
+    return dict(zip(names.tolist(), np.split(days, starts[1:]), strict=True))
+
+
+class _ControlPool:
+    """All calls of a group of comparison locations, sorted by day, for fast window counts."""
+
+    def __init__(self, addresses: list[str], days_by_loc: dict[str, np.ndarray]):
+        self.size = len(addresses)
+        parts = [days_by_loc.get(a, np.array([], dtype="datetime64[D]")) for a in addresses]
+        days = np.concatenate(parts) if parts else np.array([], dtype="datetime64[D]")
+        owner = np.repeat(np.arange(self.size), [len(p) for p in parts])
+        order = np.argsort(days, kind="stable")
+        self.days, self.owner = days[order], owner[order]
+
+    def counts(self, index_day: date, window_days: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per location: calls in the window before and after ``index_day`` (as count_in_windows)."""
+        idx = np.datetime64(index_day, "D")
+        w = np.timedelta64(window_days, "D")
+        lo = np.searchsorted(self.days, idx - w, "left")
+        mid_lo = np.searchsorted(self.days, idx, "left")
+        mid_hi = np.searchsorted(self.days, idx, "right")
+        hi = np.searchsorted(self.days, idx + w, "right")
+        before = np.bincount(self.owner[lo:mid_lo], minlength=self.size)
+        after = np.bincount(self.owner[mid_hi:hi], minlength=self.size)
+        return before, after
+
+
 @dataclass
 class BeforeAfter:
     """Difference-in-differences style summary of calls before vs after a first team contact."""
@@ -500,15 +541,14 @@ def compare_before_after(
     if match_on not in MATCH_OPTIONS:
         raise ValueError(f"match_on must be one of {MATCH_OPTIONS}, got {match_on!r}")
     w = int(window_days)
-    days_by_loc = {
-        a: np.sort(g["call_date"].to_numpy(dtype="datetime64[D]"))
-        for a, g in loc_calls.groupby("address", sort=False)
-    }
+    days_by_loc = _days_by_location(loc_calls)
     empty_days = np.array([], dtype="datetime64[D]")
     locs = locations.copy()
     locs["band"] = locs["calls"].map(call_band)
     contacted = locs[locs["first_contact"].notna()].sort_values("address")
     controls = locs[locs["first_contact"].isna()]
+    pools = {key: _ControlPool(list(group["address"]), days_by_loc)
+             for key, group in controls.groupby(match_on, sort=False)}
     left_out = {"window outside the data": 0, "no comparison location": 0}
     rows = []
     for t in contacted.itertuples(index=False):
@@ -517,18 +557,17 @@ def compare_before_after(
             left_out["window outside the data"] += 1
             continue
         before, after = count_in_windows(days_by_loc.get(t.address, empty_days), d0, w)
-        key = t.area if match_on == "area" else t.band
-        pool = controls[controls[match_on] == key]
-        c_counts = [count_in_windows(days_by_loc.get(a, empty_days), d0, w) for a in pool["address"]]
-        c_counts = [c for c in c_counts if c[0] > 0]  # similar: was calling before the date
-        if not c_counts:
+        pool = pools.get(t.area if match_on == "area" else t.band)
+        c_before, c_after = pool.counts(d0, w) if pool else (np.array([]), np.array([]))
+        similar = c_before > 0  # similar: was calling in the before window too
+        if not similar.any():
             left_out["no comparison location"] += 1
             continue
         rows.append({
             "address": t.address, "area": t.area, "band": t.band, "first_contact": d0,
-            "before": before, "after": after, "comparison_locations": len(c_counts),
-            "comparison_before": float(np.mean([c[0] for c in c_counts])),
-            "comparison_after": float(np.mean([c[1] for c in c_counts])),
+            "before": before, "after": after, "comparison_locations": int(similar.sum()),
+            "comparison_before": float(c_before[similar].mean()),
+            "comparison_after": float(c_after[similar].mean()),
         })
     columns = ["address", "area", "band", "first_contact", "before", "after",
                "comparison_locations", "comparison_before", "comparison_after"]
