@@ -8,6 +8,7 @@ light on memory.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -22,13 +23,34 @@ from response_atlas.demo.calls import CODE_IS_EMS, CODE_TEXT, DISPOSITIONS, Call
 from response_atlas.demo.contacts import Contacts
 from response_atlas.schema import CALL_COLUMNS, CONTACT_COLUMNS, ZONE_PROPERTIES
 
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 CHUNK_ROWS = 500_000
 
 
+@lru_cache(maxsize=1)
+def _clock_table() -> pa.Array:
+    """``T00:00:00`` .. ``T23:59:59``: one entry per second of the day."""
+    stamps = np.datetime_as_string(np.arange(86_400).astype("datetime64[s]"), unit="s")
+    return pc.utf8_slice_codeunits(pa.array(stamps), 10)
+
+
 def _time_text(t: np.ndarray) -> pa.Array:
-    arr = pa.array(t.astype("datetime64[s]"), mask=np.isnat(t))
-    return pc.strftime(arr, format=TIME_FORMAT)
+    """Local ISO text ``YYYY-MM-DDTHH:MM:SS`` (null for NaT).
+
+    Built from two lookup tables (days in range, seconds of the day) because arrow's strftime
+    runs ~1 microsecond a value, a third of the time for 5 million calls.
+    """
+    t = t.astype("datetime64[s]")
+    nat = np.isnat(t)
+    if nat.all():
+        return pa.nulls(len(t), pa.string())
+    days = t.astype("datetime64[D]")
+    first, last = days[~nat].min(), days[~nat].max()
+    day_text = pa.array(np.datetime_as_string(np.arange(first, last + 1), unit="D"))
+    day_idx = np.where(nat, 0, (days - first).astype(np.int64))
+    sec_idx = np.where(nat, 0, (t - days).astype(np.int64))
+    text = pc.binary_join_element_wise(day_text.take(pa.array(day_idx)),
+                                       _clock_table().take(pa.array(sec_idx)), "")
+    return pc.if_else(pa.array(nat), pa.scalar(None, pa.string()), text) if nat.any() else text
 
 
 def _coord(x: np.ndarray) -> pa.Array:
@@ -76,7 +98,11 @@ def call_ids(received: np.ndarray, prefix_idx: np.ndarray, prefixes: list[str]) 
     if seq.max(initial=0) > 999_999:
         raise ValueError("more than 999,999 calls of one agency on one day")
     prefix = pa.array(prefixes).take(pa.array(prefix_idx))
-    date = pc.strftime(pa.array(received.astype("datetime64[s]")), format="%y%m%d")
+    first = received.min().astype("datetime64[D]")
+    all_days = np.arange(first, received.max().astype("datetime64[D]") + 1)
+    yymmdd = pa.array([d[2:4] + d[5:7] + d[8:10]
+                       for d in np.datetime_as_string(all_days, unit="D")])
+    date = yymmdd.take(pa.array((received.astype("datetime64[D]") - first).astype(np.int64)))
     num = pc.utf8_lpad(pc.cast(pa.array(seq), pa.string()), 6, "0")
     return pc.binary_join_element_wise(prefix, date, num, "")
 
