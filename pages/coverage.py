@@ -149,8 +149,9 @@ with where_tab:
     )
     left, right = st.columns(2)
     with left:
-        st.subheader("Areas with the most uncovered eligible calls")
+        st.markdown("##### Areas with the most uncovered eligible calls")
         gaps = gap_areas(data, top=10, program=program)
+        gaps["share_covered"] = (gaps["share_covered"] * 100).round(0)
         st.dataframe(
             gaps.rename(
                 columns={
@@ -162,10 +163,10 @@ with where_tab:
                 }
             ),
             hide_index=True,
-            column_config={"Share covered": st.column_config.NumberColumn(format="percent")},
+            column_config={"Share covered": st.column_config.NumberColumn(format="%.0f%%")},
         )
     with right:
-        st.subheader(f"Calls more than {km:g} km from the team base")
+        st.markdown(f"##### Eligible calls more than {km:g} km from the team base")
         distance = cached_query(
             snap,
             calls_beyond_distance,
@@ -173,6 +174,7 @@ with where_tab:
             zones.drop(columns="geometry").reset_index(drop=True),
             float(km),
         )
+        distance = distance.assign(share_beyond=(distance["share_beyond"] * 100).round(0))
         st.dataframe(
             distance.rename(
                 columns={
@@ -185,7 +187,7 @@ with where_tab:
                 }
             ),
             hide_index=True,
-            column_config={"Share beyond": st.column_config.NumberColumn(format="percent")},
+            column_config={"Share beyond": st.column_config.NumberColumn(format="%.0f%%")},
         )
 
 with when_tab:
@@ -305,12 +307,12 @@ with whatif_tab:
         m2.metric(
             "Covered with the change",
             f"{result.scenario_covered:,}",
-            delta=f"{result.extra_covered:+,}",
+            delta=f"{result.extra_covered:+,}" if result.extra_covered else None,
         )
         m3.metric("Extra team-hours per week", f"{result.extra_team_hours:+,.1f}")
         per_hour = result.covered_per_extra_team_hour
         m4.metric(
-            "Extra calls covered per extra team-hour",
+            "Extra calls per added team-hour",
             "n/a" if math.isnan(per_hour) else f"{per_hour:.2f}",
             help="Extra covered calls divided by the added team-hours over the period.",
         )

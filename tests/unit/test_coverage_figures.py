@@ -89,4 +89,4 @@ def test_coverage_bars_with_references():
     assert list(fig.data[0].y) == ["Mobile crisis (ARC)", "Domestic violence response (DVERT)"]
     assert list(fig.data[0].text) == ["68% (15 of 22)", "0% (0 of 4)"]
     texts = [a.text for a in fig.layout.annotations]
-    assert "Denver STAR 44-46%" in texts and "Cincinnati 2022 ~10%" in texts
+    assert "Denver STAR: 44-46%" in texts and "Cincinnati 2022: ~10%" in texts

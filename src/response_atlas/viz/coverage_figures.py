@@ -88,7 +88,7 @@ def zones_map(
             {"uncovered": "Uncovered eligible calls", "eligible": "Eligible calls"},
             name="Gap hexagons (not DV / overdose)",
             show=False,
-            legend_offset=150,
+            legend=False,  # the layer starts hidden: a legend for it would mislead
         )
     add_zones(m, zones)
     if ring_km:
@@ -139,7 +139,8 @@ def add_zones(m: folium.Map, zones: gpd.GeoDataFrame) -> folium.FeatureGroup:
         Legend(
             "Team zones (dashed outline)",
             [(color_for(PROGRAM_COLORS, p), PROGRAM_LABELS.get(p, p)) for p in programs],
-            position="topright",
+            position="bottomleft",
+            offset=40,  # clear of the scale bar
         )
     )
     return group
@@ -296,28 +297,27 @@ def coverage_bars(by_program: pd.DataFrame) -> go.Figure:
             cliponaxis=False,
         )
     )
-    fig.add_vrect(
-        x0=44,
-        x1=46,
-        fillcolor=OKABE_ITO["gray"],
-        opacity=0.35,
-        line_width=0,
-        annotation_text="Denver STAR 44-46%",
-        annotation_position="top",
-    )
-    fig.add_vline(
-        x=10,
-        line_dash="dash",
-        line_color=OKABE_ITO["black"],
-        annotation_text="Cincinnati 2022 ~10%",
-        annotation_position="bottom right",
-    )
+    # Reference marks with their labels above the plot, clear of the bars.
+    fig.add_vrect(x0=44, x1=46, fillcolor=OKABE_ITO["gray"], opacity=0.35, line_width=0)
+    fig.add_vline(x=10, line_dash="dash", line_color=OKABE_ITO["black"])
+    for x, text in ((10, "Cincinnati 2022: ~10%"), (45, "Denver STAR: 44-46%")):
+        fig.add_annotation(
+            x=x,
+            y=1.0,
+            xref="x",
+            yref="paper",
+            text=text,
+            showarrow=False,
+            yanchor="bottom",
+            xanchor="left" if x < 20 else "center",
+            font={"size": 12, "color": "#222222"},
+        )
     fig.update_layout(
         title="Share of eligible calls covered, by program",
         xaxis={"title": "% of eligible calls covered", "range": [0, 110]},
         yaxis={"title": ""},
-        height=120 + 60 * max(len(frame), 1),
-        margin={"l": 20, "r": 40, "t": 60, "b": 40},
+        height=150 + 60 * max(len(frame), 1),
+        margin={"l": 20, "r": 40, "t": 80, "b": 40},
         showlegend=False,
     )
     return fig

@@ -1,0 +1,48 @@
+"""Coverage page in a real browser: staff only; a what-if (extend hours) changes the covered figure."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import login_as_staff, open_app, screenshot, wait_for_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+
+
+def _metric_value(page, label: str) -> str:
+    metric = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_public_session_has_no_coverage_page(page, app_server):
+    open_app(page, app_server)
+    assert page.get_by_role("link", name="Coverage and gaps").count() == 0
+
+
+def test_extend_hours_what_if_changes_covered(page, app_server_staff):
+    login_as_staff(page, app_server_staff)
+    page.get_by_role("link", name="Coverage and gaps").click()
+    page.get_by_role("heading", name="Coverage and gaps").wait_for()
+    wait_for_app(page)
+    # Tiny snapshot: 26 eligible calls, 15 covered by ARC-1 (Mon-Fri 07:00-15:00).
+    assert _metric_value(page, "Eligible calls") == "26"
+    assert _metric_value(page, "Covered by a team on duty") == "15"
+    screenshot(page, "coverage-staff-overview")
+
+    page.get_by_role("tab", name="What-if").click()
+    page.get_by_text("Extend a team's hours").click()
+    wait_for_app(page)
+    assert _metric_value(page, "Covered with the change") == "15"
+    field = page.get_by_label("End later by (minutes)")
+    field.fill("60")
+    field.press("Enter")
+    # A07 (Monday 15:15) becomes covered when ARC-1 works until 16:00.
+    page.locator('[data-testid="stMetric"]', has_text="Covered with the change").get_by_text(
+        "16", exact=True
+    ).wait_for()
+    wait_for_app(page)
+    assert _metric_value(page, "Extra team-hours per week") == "+5.0"
+    page.get_by_role("button", name="Save scenario").click()
+    page.get_by_role("heading", name="Saved scenarios, side by side").wait_for()
+    wait_for_app(page)
+    screenshot(page, "coverage-what-if-extend")
