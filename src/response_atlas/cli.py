@@ -1,4 +1,4 @@
-"""Command line: ``python -m response_atlas {refresh,demo} ...`` (also the ``response-atlas`` script)."""
+"""Command line: ``python -m response_atlas {refresh,demo,facts} ...`` (also the ``response-atlas`` script)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ def main(argv: list[str] | None = None) -> int:
     commands = {
         "refresh": "response_atlas.ingest.refresh",
         "demo": "response_atlas.demo.generate",
+        "facts": "response_atlas.ingest.census",
     }
     if not argv or argv[0] not in commands:
-        print("usage: python -m response_atlas {refresh,demo} [options]  (-h for help)")
+        print("usage: python -m response_atlas {refresh,demo,facts} [options]  (-h for help)")
         return 2
     import importlib
 
