@@ -29,6 +29,7 @@ from response_atlas.analysis.whatif import (
     ScenarioError,
     compare_scenarios,
     evaluate_scenario,
+    format_comparison,
     scenarios_to_json,
 )
 from response_atlas.privacy import to_safe_csv
@@ -296,7 +297,10 @@ with whatif_tab:
     try:
         result = evaluate_scenario(agg, teams, scenario, weeks, areas=snap.areas)
     except (ScenarioError, ScheduleError) as exc:
-        st.warning(str(exc))
+        if scenario.kind == "draw_zone" and not scenario.geojson:
+            st.info(str(exc))  # nothing drawn yet: a prompt, not a problem
+        else:
+            st.warning(str(exc))
     if result is not None:
         m1, m2, m3, m4 = st.columns(4)
         m1.metric(
@@ -313,7 +317,7 @@ with whatif_tab:
         per_hour = result.covered_per_extra_team_hour
         m4.metric(
             "Extra calls per added team-hour",
-            "n/a" if math.isnan(per_hour) else f"{per_hour:.2f}",
+            "n/a" if math.isnan(per_hour) else f"{per_hour:.2g}",
             help="Extra covered calls divided by the added team-hours over the period.",
         )
         if st.button("Save scenario", key="cov_save", icon=":material/bookmark_add:"):
@@ -330,7 +334,7 @@ with whatif_tab:
                 st.warning(f"{s.name}: {exc}")
         if results:
             table = compare_scenarios(results)
-            st.dataframe(table.set_index("scenario").T.astype(str), key="cov_saved_table")
+            st.dataframe(format_comparison(table), key="cov_saved_table", height="content")
             st.plotly_chart(scenario_bars(table), key="cov_saved_bars")
             d1, d2, d3 = st.columns(3)
             d1.download_button(

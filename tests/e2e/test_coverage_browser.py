@@ -46,3 +46,39 @@ def test_extend_hours_what_if_changes_covered(page, app_server_staff):
     page.get_by_role("heading", name="Saved scenarios, side by side").wait_for()
     wait_for_app(page)
     screenshot(page, "coverage-what-if-extend")
+
+
+def test_drawn_zone_what_if(page, app_server_staff):
+    login_as_staff(page, app_server_staff)
+    page.get_by_role("link", name="Coverage and gaps").click()
+    page.get_by_role("heading", name="Coverage and gaps").wait_for()
+    wait_for_app(page)
+    page.get_by_role("tab", name="What-if").click()
+    page.get_by_text("Add a team on a zone drawn on the map").click()
+    wait_for_app(page)
+    schedule = page.get_by_role("textbox", name="Schedule")
+    schedule.fill("Sat-Sun 00:00-24:00")
+    schedule.press("Enter")
+    wait_for_app(page)
+    page.get_by_text("Draw a zone on the map first").wait_for()
+    # Draw a rectangle over most of the map (it holds Alpha's and Beta's centers).
+    iframe = page.locator('iframe[title*="streamlit_folium"]').last
+    iframe.scroll_into_view_if_needed()
+    page.frame_locator('iframe[title*="streamlit_folium"]').last.locator(
+        ".leaflet-draw-draw-rectangle"
+    ).click()
+    box = iframe.bounding_box()
+    x0, y0 = box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.1
+    x1, y1 = box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.9
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    # Weekend cover of Alpha and Beta: A05 (Sat), A09 (Sun) and Beta's 4 weekend calls.
+    page.locator('[data-testid="stMetric"]', has_text="Covered with the change").get_by_text(
+        "21", exact=True
+    ).wait_for()
+    wait_for_app(page)
+    assert _metric_value(page, "Extra team-hours per week") == "+48.0"
+    screenshot(page, "coverage-what-if-drawn-zone")

@@ -130,3 +130,19 @@ def test_compare_and_download(base):
     assert wi.scenarios_from_json(text) == scenarios
     assert json.loads(text)[0]["minutes_after"] == 60
     assert pd.DataFrame([s.to_dict() for s in scenarios]).shape[0] == 2
+
+
+def test_format_comparison_for_display(base):
+    table = wi.compare_scenarios(
+        [
+            run(base, wi.Scenario("late", "extend", team_id="ARC-1", minutes_after=60)),
+            run(base, wi.Scenario("later", "shift", team_id="ARC-1", shift_minutes=60)),
+        ]
+    )
+    shown = wi.format_comparison(table)
+    assert list(shown.columns) == ["late", "later"]
+    assert shown.loc["share now", "late"] == "68%"
+    assert shown.loc["share with change", "late"] == "73%"  # 16 / 22
+    assert shown.loc["extra covered", "later"] == "+1"
+    assert shown.loc["extra team-hours/week", "late"] == "+5.0"
+    assert shown.loc["extra covered per extra team-hour", "later"] == "n/a"

@@ -242,3 +242,20 @@ def scenarios_from_json(text: str) -> list[Scenario]:
 def is_finite(x: float) -> bool:
     """True for a real number (used to show "n/a" for per-hour figures with no added hours)."""
     return x is not None and not (isinstance(x, float) and math.isnan(x))
+
+
+def format_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as display text: scenarios as columns, shares in %, hours rounded."""
+    if table.empty:
+        return table
+    shown = table.copy()
+    for column in ("share now", "share with change"):
+        shown[column] = shown[column].map(lambda x: "n/a" if not is_finite(x) else f"{x:.0%}")
+    for column in ("team-hours/week now", "team-hours/week with change"):
+        shown[column] = shown[column].map(lambda x: f"{x:,.1f}")
+    shown["extra team-hours/week"] = shown["extra team-hours/week"].map(lambda x: f"{x:+,.1f}")
+    shown["extra covered"] = shown["extra covered"].map(lambda x: f"{x:+,d}")
+    shown["extra covered per extra team-hour"] = shown["extra covered per extra team-hour"].map(
+        lambda x: "n/a" if not is_finite(x) else f"{x:.3f}"
+    )
+    return shown.set_index("scenario").T.astype(str)
