@@ -1,6 +1,7 @@
 """Refresh: turn the extracts in a data folder into a new versioned snapshot.
 
 ``python -m response_atlas refresh [--data DIR] [--preset NAME]``
+(``--fetch [--sources FILE]`` downloads the extracts from the publisher first: ``ingest/fetch.py``)
 
 Steps: read and validate every extract, enrich the calls once, write the snapshot atomically
 (``snapshot_writer``), keep the last ``keep`` snapshots. Calls files are ``calls.csv`` and
@@ -287,8 +288,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="calls preset: auto, canonical, cincinnati, cincinnati_ems, or a YAML file")
     parser.add_argument("--keep", type=int, default=None, help="snapshots to keep (default 5)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--fetch", action="store_true",
+                        help="download the extracts listed in the sources file first (see ingest/fetch.py)")
+    parser.add_argument("--sources", help="sources YAML for --fetch (default: <data>/sources.yaml)")
     args = parser.parse_args(argv)
     settings = load_settings(args.data)
+    if args.fetch:
+        from response_atlas.ingest.fetch import resolve_sources_path, run_fetch, summarize_fetch
+
+        sources = resolve_sources_path(settings.data_dir, args.sources)
+        print(f"sources: {sources}")
+        fetched = run_fetch(settings.data_dir, sources, keep=args.keep or settings.keep_snapshots,
+                            progress=not args.quiet)
+        print(summarize_fetch(fetched))
+        return 0 if fetched.ok else 1
     result = run_refresh(settings.data_dir, preset=args.preset,
                          keep=args.keep or settings.keep_snapshots, progress=not args.quiet)
     print(summarize(result))
