@@ -9,8 +9,8 @@ from streamlit_folium import st_folium
 
 from response_atlas.analysis.coverage import (
     ELIGIBILITY,
+    aggregation_for,
     calls_beyond_distance,
-    choose_bucket,
     compute_coverage,
     coverage_by_area,
     coverage_by_hour,
@@ -19,7 +19,6 @@ from response_atlas.analysis.coverage import (
     filter_weeks,
     gap_areas,
     gap_hexagons,
-    special_dates,
     teams_from_zones,
     uncovered_matrix,
 )
@@ -30,6 +29,7 @@ from response_atlas.analysis.whatif import (
     compare_scenarios,
     evaluate_scenario,
     format_comparison,
+    needed_aggregation,
     scenarios_to_json,
 )
 from response_atlas.privacy import to_safe_csv
@@ -96,11 +96,20 @@ program_choice = st.segmented_control(
 program = None if program_choice in (None, ALL) else program_choice
 
 # Bucket and holiday dates cover the baseline and any scenario edits (15-minute steps).
-schedules = [t.schedule for t in teams]
-bucket = choose_bucket(schedules)
-keep_dates = tuple(special_dates(schedules))
+bucket, keep_dates = aggregation_for([t.schedule for t in teams])
 agg = cached_query(snap, eligible_aggregate, filters, bucket, keep_dates)
 weeks = filter_weeks(filters)
+
+
+def evaluate(scenario: Scenario):
+    """Evaluate a what-if, re-aggregating (cached) when its hours need finer time buckets."""
+    source = agg
+    needed = needed_aggregation(teams, scenario)
+    if needed != (bucket, keep_dates):
+        source = cached_query(snap, eligible_aggregate, filters, *needed)
+    return evaluate_scenario(source, teams, scenario, weeks, areas=snap.areas)
+
+
 data = compute_coverage(agg, teams, weeks, notes)
 
 if data.eligible == 0:
@@ -295,7 +304,7 @@ with whatif_tab:
 
     result = None
     try:
-        result = evaluate_scenario(agg, teams, scenario, weeks, areas=snap.areas)
+        result = evaluate(scenario)
     except (ScenarioError, ScheduleError) as exc:
         if scenario.kind == "draw_zone" and not scenario.geojson:
             st.info(str(exc))  # nothing drawn yet: a prompt, not a problem
@@ -329,7 +338,7 @@ with whatif_tab:
         results = []
         for s in saved:
             try:
-                results.append(evaluate_scenario(agg, teams, s, weeks, areas=snap.areas))
+                results.append(evaluate(s))
             except (ScenarioError, ScheduleError) as exc:
                 st.warning(f"{s.name}: {exc}")
         if results:

@@ -43,6 +43,8 @@ def test_program_choice_and_what_if_extend(staff_page):
     changed = metric(at, "Covered with the change")
     assert changed.value == "16" and changed.delta == "+1"
     assert metric(at, "Extra team-hours per week").value == "+5.0"
+    at.number_input(key="cov_after").set_value(20).run()  # off the 15-minute grid: 15:20
+    assert metric(at, "Covered with the change").value == "16"
     at.button(key="cov_save").click().run()
     assert len(at.session_state["cov_saved_scenarios"]) == 1
     assert any(d.label.startswith("Download comparison") for d in at.get("download_button"))

@@ -146,3 +146,31 @@ def test_format_comparison_for_display(base):
     assert shown.loc["extra covered", "later"] == "+1"
     assert shown.loc["extra team-hours/week", "late"] == "+5.0"
     assert shown.loc["extra covered per extra team-hour", "later"] == "n/a"
+
+
+def test_scenarios_off_the_15_minute_grid_need_a_finer_aggregate(tiny_snapshot, base):
+    agg, teams = base
+    odd = wi.Scenario("odd", "extend", team_id="ARC-1", minutes_after=20)  # ends 15:20
+    assert agg.attrs["bucket"] == 15
+    with pytest.raises(wi.ScenarioError, match="too coarsely"):
+        wi.evaluate_scenario(agg, teams, odd, WEEKS)
+    bucket, keep = wi.needed_aggregation(teams, odd)
+    assert bucket == 5
+    fine = cv.eligible_aggregate(tiny_snapshot, TINY, bucket, keep)
+    r = wi.evaluate_scenario(fine, teams, odd, WEEKS)
+    assert r.extra_covered == 1  # A07 at 15:15
+    # A holiday in a new team's schedule must be kept as a date in the aggregate.
+    xmas = wi.Scenario(
+        "h",
+        "add_team",
+        program="ARC",
+        schedule="Daily 08:00-20:00 except 2025-02-01",
+        zone_id="arc-1",
+    )
+    assert wi.needed_aggregation(teams, xmas)[1] == (date(2025, 2, 1), date(2025, 2, 2))
+    with pytest.raises(wi.ScenarioError):
+        wi.evaluate_scenario(agg, teams, xmas, WEEKS)
+    held = cv.eligible_aggregate(tiny_snapshot, TINY, *wi.needed_aggregation(teams, xmas))
+    # Gained: A05 (Sat), A07 (Mon 15:15), A09 (Sun) and Beta's weekend calls on 2, 8 and 9 Feb;
+    # not Beta's call on Saturday 1 Feb, the holiday.
+    assert wi.evaluate_scenario(held, teams, xmas, WEEKS).extra_covered == 6

@@ -187,7 +187,28 @@ def eligible_aggregate(
     """
     frame = snapshot.query(sql, [*params, *keep_dates])
     frame["calls"] = frame["calls"].astype("int64")
-    return frame[list(AGG_COLUMNS)]
+    frame = frame[list(AGG_COLUMNS)]
+    # Remembered so a what-if can check the aggregate is fine enough for its schedules.
+    frame.attrs["bucket"] = int(bucket)
+    frame.attrs["keep_dates"] = tuple(keep_dates)
+    return frame
+
+
+def aggregation_for(schedules: Sequence[Schedule]) -> tuple[int, tuple[date, ...]]:
+    """``(bucket, keep_dates)`` for :func:`eligible_aggregate` exact for all ``schedules``."""
+    schedules = list(schedules)
+    return choose_bucket(schedules), tuple(special_dates(schedules))
+
+
+def aggregate_fits(agg: pd.DataFrame, schedules: Sequence[Schedule]) -> bool:
+    """True when ``agg`` (from :func:`eligible_aggregate`) is exact for ``schedules``: its bucket
+    divides every boundary and it kept every holiday date they need."""
+    bucket = agg.attrs.get("bucket")
+    if bucket is None:
+        return True  # built by hand (tests): trust the caller
+    needed_bucket, needed_dates = aggregation_for(schedules)
+    kept = set(agg.attrs.get("keep_dates", ()))
+    return needed_bucket % bucket == 0 and set(needed_dates) <= kept
 
 
 def filter_weeks(filters: Filters) -> float:

@@ -19,10 +19,12 @@ import pandas as pd
 from response_atlas.analysis.coverage import (
     ELIGIBILITY,
     Team,
+    aggregate_fits,
+    aggregation_for,
     apply_coverage,
     drawn_zone_membership,
 )
-from response_atlas.schedule import parse_schedule
+from response_atlas.schedule import Schedule, parse_schedule
 
 KINDS = ("extend", "shift", "add_team", "draw_zone")
 KIND_LABELS = {
@@ -180,6 +182,19 @@ def _geometry_of(geojson: dict | None) -> dict:
     return geometry
 
 
+def scenario_schedules(teams: list[Team], scenario: Scenario) -> list[Schedule]:
+    """Every schedule in play with the scenario applied (drawn zones need no geometry here)."""
+    probe = scenario
+    if scenario.kind == "draw_zone":  # membership does not matter for the schedules
+        probe = Scenario(**{**scenario.to_dict(), "kind": "add_team", "zone_id": "-"})
+    return [t.schedule for t in scenario_teams(teams, probe)]
+
+
+def needed_aggregation(teams: list[Team], scenario: Scenario) -> tuple[int, tuple]:
+    """``(bucket, keep_dates)`` an aggregate needs to evaluate baseline and scenario exactly."""
+    return aggregation_for([t.schedule for t in teams] + scenario_schedules(teams, scenario))
+
+
 def scenario_program(teams: list[Team], scenario: Scenario) -> str:
     """The program a scenario changes."""
     if scenario.kind in ("extend", "shift"):
@@ -205,6 +220,11 @@ def evaluate_scenario(
     program = scenario_program(teams, scenario)
     cells = agg["h3"].dropna().unique() if scenario.kind == "draw_zone" else ()
     changed = scenario_teams(teams, scenario, cells, areas)
+    if not aggregate_fits(agg, [t.schedule for t in changed]):
+        raise ScenarioError(
+            "The call counts were grouped too coarsely for this schedule; re-aggregate with "
+            "needed_aggregation() first."
+        )
     rows = agg[agg["program"] == program]
     base_rows = baseline if baseline is not None else apply_coverage(rows, teams)
     base_rows = base_rows[base_rows["program"] == program]
