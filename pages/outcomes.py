@@ -70,7 +70,7 @@ with tabs[1]:
                              oc.FUNNEL_ROW_SUMS)
     hidden = oc.hidden_totals(pub)
     t = arc.totals
-    cols = st.columns(5)
+    cols = [*st.columns(3), *st.columns(3)]  # two rows: long values stay readable
     cols[0].metric("Calls routed to the team", oc.total_text(pub, "routed"))
     cols[1].metric(
         "Share of eligible calls served",
@@ -96,7 +96,7 @@ with tabs[1]:
         hours_text = "not shown" if hidden["handled_without_police"] else "no estimate"
     else:
         hours_text = f"{arc.police_hours_freed:,.1f} h"
-    st.metric("Estimated police hours freed", hours_text)
+    cols[5].metric("Estimated police hours freed", hours_text)
     st.caption(
         oc.MobileCrisis.HOURS_ASSUMPTION
         + (f" Average used: {arc.comparable_on_scene_min:.0f} minutes over "
@@ -127,7 +127,7 @@ with tabs[1]:
 with tabs[2]:
     qrt = cached_query(snap, oc.qrt_summary, filters)
     pub = oc.publish_monthly(qrt.monthly, oc.QRT_COLUMNS, public, threshold)
-    cols = st.columns(6)
+    cols = [*st.columns(3), *st.columns(3)]
     for col, name in zip(cols[:5], oc.QRT_COLUMNS, strict=True):
         col.metric(oc.COLUMN_LABELS[name], oc.total_text(pub, name))
     cols[5].metric(
@@ -160,9 +160,9 @@ with tabs[2]:
 with tabs[3]:
     dv = cached_query(snap, oc.dvert_summary, filters)
     pub = oc.publish_monthly(dv.monthly, oc.DVERT_COLUMNS, public, threshold)
-    cols = st.columns(4)
+    cols = st.columns(3)
     for col, name in zip(cols, ("dv_calls", "co_responses", "connected_to_services"),
-                         strict=False):
+                         strict=True):
         col.metric(oc.COLUMN_LABELS[name], oc.total_text(pub, name))
     st.caption("Domestic violence calls are never shown below area level, to anyone.")
     rolling = trends.rolling_average(pub.chart["dv_calls"],

@@ -58,8 +58,11 @@ def _layout(fig: go.Figure, title: str, y_title: str, hidden_marks: bool = False
         xaxis={"type": "category", "title": None},
         hovermode="x unified",
     )
-    if hidden_marks:
-        fig.update_yaxes(rangemode="tozero")
+    # counts are whole numbers: with small or all-hidden bars, keep integer ticks (0..5)
+    tallest = max((max((v for v in (t.y if t.y is not None else ()) if v == v), default=0)
+                   for t in fig.data if t.type == "bar"), default=0)
+    if tallest < 5:
+        fig.update_yaxes(range=[0, 5], dtick=1)
     return fig
 
 
