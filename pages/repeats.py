@@ -30,6 +30,7 @@ from response_atlas.viz.repeats_figures import (
     timeline_figure,
 )
 
+VIEWS = ["Ranked list", "Map", "Concentration", "Before and after contact", "Area totals"]
 WINDOWS = {"90 days": WINDOW_90_DAYS, "12 months": WINDOW_12_MONTHS, "Custom": None}
 CAVEAT = (
     "**Read this with care: it does not show that contact caused the change.** Teams usually reach "
@@ -89,12 +90,15 @@ m3.metric("Share of block-level calls", f"{summary['share_of_calls']:.0%}",
           f"{summary['block_locations']:,} blocks in the period.")
 st.caption(PRIVACY_NOTE)
 
-tab_list, tab_map, tab_conc, tab_ba, tab_areas = st.tabs(
-    ["Ranked list", "Map", "Concentration", "Before and after contact", "Area totals"]
+# One section at a time (not st.tabs): only the chosen one is computed, and a Leaflet map is
+# never drawn inside a hidden tab (it would get a zero size and lose its fitted view).
+view = st.radio(
+    "Show", VIEWS, horizontal=True, key="rep_view", bind="query-params",
+    label_visibility="collapsed",
 )
 
 # --- ranked list + drill-down ----------------------------------------------------------------
-with tab_list:
+if view == "Ranked list":
     if ranked.empty:
         st.info(f"No block has {rule.describe()} with these filters. Try a lower number of calls, "
                 "a longer window or a wider period.")
@@ -104,15 +108,24 @@ with tab_list:
             first_call=ranked["first_call"].dt.strftime("%Y-%m-%d"),
             last_call=ranked["last_call"].dt.strftime("%Y-%m-%d"),
             alternative_share=(ranked["alternative_share"] * 100).round(0),
-        ).drop(columns=["lat", "lon", "first_contact", "busiest_window_start"])
+        )[["rank", "address", "area", "calls", "peak_window_calls", "alternative_share",
+           "team_contact", "contacts", "first_call", "last_call", "categories"]]
         table.columns = ["Rank", "Address (block)", "Area", "Calls", "Most in one window",
-                         "Call types", "First call", "Last call",
-                         "Eligible for alternative response (%)", "Team contact", "Contacts"]
+                         "Alternative-eligible (%)", "Team contact", "Contacts", "First call",
+                         "Last call", "Call types"]
         event = st.dataframe(
             table, hide_index=True, on_select="rerun", selection_mode="single-row",
             key="rep_table", width="stretch",
-            column_config={"Eligible for alternative response (%)": st.column_config.NumberColumn(
-                format="%d%%")},
+            column_config={
+                "Rank": st.column_config.NumberColumn(width=50),
+                "Most in one window": st.column_config.NumberColumn(
+                    help=f"Most calls in one {rule.window_days}-day window"),
+                "Alternative-eligible (%)": st.column_config.NumberColumn(
+                    format="%d%%", help="Share of the location's calls eligible for "
+                    "alternative response under the triage rules"),
+                "Call types": st.column_config.TextColumn(width="large",
+                                                          help="Most frequent first"),
+            },
         )
         st.download_button(
             "Download this list (CSV)", to_safe_csv(table), file_name="repeat_locations.csv",
@@ -161,7 +174,7 @@ with tab_list:
                 )
 
 # --- map -------------------------------------------------------------------------------------
-with tab_map:
+elif view == "Map":
     if ranked.empty:
         st.info("No repeat location to map with these filters.")
     else:
@@ -177,14 +190,14 @@ with tab_map:
         )
 
 # --- concentration ---------------------------------------------------------------------------
-with tab_conc:
+elif view == "Concentration":
     share_pct = st.select_slider("Busiest share of locations", [1, 5, 10, 20, 25, 50], value=5,
                                  format_func=lambda p: f"{p}%", key="rep_share")
     conc = cached_query(snap, compute_concentration, filters, share_pct / 100)
     if not conc.county.locations:
         st.info("No block-level calls match these filters.")
     else:
-        st.markdown(f"### {escape_text(conc.county.sentence())}")
+        st.markdown(f"#### {escape_text(conc.county.sentence())}")
         st.caption("Among blocks with at least one call in the period (all block-level calls, "
                    "not only repeat locations). For reference: in Minneapolis 5% of addresses "
                    "produced 64% of calls.")
@@ -202,7 +215,7 @@ with tab_conc:
                            key="rep_dl_conc")
 
 # --- before / after --------------------------------------------------------------------------
-with tab_ba:
+elif view == "Before and after contact":
     b1, b2 = st.columns(2)
     ba_days = b1.radio("Compare", [30, 90], index=1, horizontal=True, key="rep_ba_days",
                        format_func=lambda d: f"{d} days before vs after")
@@ -227,7 +240,8 @@ with tab_ba:
         st.plotly_chart(before_after_figure(result), width="stretch", key="rep_ba")
         if left:
             st.caption(f"Left out: {left}.")
-        ba_table = result.locations.rename(columns={
+        ba_table = result.locations.round(
+            {"comparison_before": 1, "comparison_after": 1}).rename(columns={
             "address": "Address (block)", "area": "Area", "band": "Calls band",
             "first_contact": "First contact", "before": "Calls before", "after": "Calls after",
             "comparison_locations": "Comparison locations",
@@ -238,7 +252,7 @@ with tab_ba:
                            file_name="repeat_before_after.csv", mime="text/csv", key="rep_dl_ba")
 
 # --- area totals -----------------------------------------------------------------------------
-with tab_areas:
+else:  # Area totals
     totals = cached_query(snap, area_totals, filters, rule)
     st.caption("Every call in the period counts here, domestic violence and substance use / "
                "overdose included; those two never appear below area level.")

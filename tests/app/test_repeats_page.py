@@ -43,10 +43,17 @@ def test_staff_sees_ranked_repeat_locations(staff_page):
     assert list(ranked["Contacts"][:2]) == [2, 1]
 
 
-def test_dv_block_never_shown_but_counted_in_area_totals(staff_page):
-    assert "45XX ELM ST" not in _all_text(staff_page)
-    totals = next(df.value for df in staff_page.dataframe
-                  if "All calls" in df.value.columns).set_index("Area")
+def _show(at: AppTest, view: str) -> AppTest:
+    at.radio(key="rep_view").set_value(view).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_dv_block_never_shown_in_any_view_but_counted_in_area_totals(tiny_data_dir):
+    at = run_page(PAGE, tiny_data_dir, role="staff")
+    for view in ("Ranked list", "Map", "Concentration", "Before and after contact", "Area totals"):
+        assert "45XX ELM ST" not in _all_text(_show(at, view)), view
+    totals = _table(at, "Area").set_index("Area")
     assert totals.loc["Alpha", "All calls"] == 20
     assert totals.loc["Alpha", "Domestic violence"] == 4
     assert totals.loc["Alpha", "Block-level calls"] == 16
@@ -54,13 +61,16 @@ def test_dv_block_never_shown_but_counted_in_area_totals(staff_page):
 
 def test_headline_and_drill_down(tiny_data_dir):
     at = run_page(PAGE, tiny_data_dir, role="staff")
-    text = _all_text(at)
-    assert "All areas: 17% of addresses (1 of 6) produced 27% of calls (12 of 44)." in text
-    assert "**12XX MAIN ST**: 12 calls in the period; 2 team contacts (dotted lines)." in text
+    assert "**12XX MAIN ST**: 12 calls in the period; 2 team contacts (dotted lines)." in _all_text(at)
     at.selectbox(key="rep_drill").set_value("3XX VINE ST").run()
     assert not at.exception
     assert "**3XX VINE ST**: 10 calls in the period; 1 team contact (dotted lines)." in _all_text(at)
+    _show(at, "Concentration")
+    assert "All areas: 17% of addresses (1 of 6) produced 27% of calls (12 of 44)." in _all_text(at)
+    per_area = _table(at, "Area").set_index("Area")
+    assert per_area.loc["Alpha", "Share of calls (%)"] == 75
     # Before/after: both contacts fall within 90 days of the data's first day, so none compares.
+    _show(at, "Before and after contact")
     assert any("Left out: 2 (window outside the data)" in i.value for i in at.info)
     assert any("regression to the mean" in w.value for w in at.warning)
 
@@ -86,6 +96,7 @@ def test_threshold_above_every_block_shows_empty_state(tiny_data_dir):
     assert not at.exception
     assert at.metric[0].value == "0"
     assert any("No block has 13 or more calls within 90 days" in i.value for i in at.info)
+    _show(at, "Map")
     assert any("No repeat location to map" in i.value for i in at.info)
 
 

@@ -88,9 +88,9 @@ def _layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
         title={"text": title, "x": 0, "font": {"size": 16}},
         font=_FONT,
         height=height,
-        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+        margin={"l": 60, "r": 20, "t": 50, "b": 90},
         plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "y": -0.28},
     )
     fig.update_xaxes(showline=True, linecolor="#444", gridcolor="#e5e5e5")
     fig.update_yaxes(showline=True, linecolor="#444", gridcolor="#e5e5e5")
@@ -121,7 +121,11 @@ def concentration_figure(conc: Concentration) -> go.Figure:
         ))
     fig.update_xaxes(title="Share of locations (busiest first)", tickformat=".0%", range=[0, 1])
     fig.update_yaxes(title="Share of calls", tickformat=".0%", range=[0, 1.02])
-    return _layout(fig, "How concentrated are calls across locations?", height=420)
+    _layout(fig, "How concentrated are calls across locations?", height=420)
+    # Legend inside the empty lower right corner, clear of the axis title.
+    fig.update_layout(legend={"orientation": "v", "x": 0.98, "y": 0.04, "xanchor": "right",
+                              "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.9)"})
+    return fig
 
 
 def timeline_figure(timeline: LocationTimeline) -> go.Figure:
@@ -129,6 +133,8 @@ def timeline_figure(timeline: LocationTimeline) -> go.Figure:
     calls, contacts = timeline.calls, timeline.contacts
     fig = go.Figure()
     present = [c for c in CATEGORIES if c in set(calls["category"])]
+    # Busy locations have thousands of calls: smaller, translucent points keep the rhythm visible.
+    dense = len(calls) > 150
     for cat in present:
         rows = calls[calls["category"] == cat]
         label = CATEGORY_LABELS.get(cat, cat)
@@ -139,8 +145,9 @@ def timeline_figure(timeline: LocationTimeline) -> go.Figure:
         ]
         fig.add_trace(go.Scatter(
             x=rows["received_at"], y=[label] * len(rows), mode="markers", name=label,
-            marker={"color": color_for(CATEGORY_COLORS, cat), "size": 11,
-                    "line": {"color": "#222", "width": 1}},
+            marker={"color": color_for(CATEGORY_COLORS, cat), "size": 6 if dense else 11,
+                    "opacity": 0.45 if dense else 1.0,
+                    "line": {"color": "#222", "width": 0 if dense else 1}},
             text=hover, hovertemplate="%{text}<extra></extra>",
         ))
     if not contacts.empty:
