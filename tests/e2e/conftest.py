@@ -181,9 +181,13 @@ def screenshot(page, name: str) -> Path:
     return target
 
 
-def login_as_staff(page, base_url: str) -> None:
-    """Sign in through the sidebar staff form with the test-only account."""
-    open_app(page, base_url)
+def login_as_staff(page, base_url: str, path: str = "", query: str = "") -> None:
+    """Open ``path?query`` and sign in through the sidebar staff form (test-only account).
+
+    The sign-in lives in the browser's Streamlit session: navigate inside the app afterwards
+    (sidebar links, widgets); ``page.goto`` would open a new, public session.
+    """
+    open_app(page, base_url, path, query)
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("Staff sign-in").click()
     sidebar.get_by_label("User name").fill(STAFF_USER)

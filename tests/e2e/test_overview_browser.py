@@ -5,6 +5,7 @@ from __future__ import annotations
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
 from response_atlas.viz import assets
 from tests.e2e.conftest import login_as_staff, open_app, screenshot
@@ -33,9 +34,7 @@ def test_public_overview_numbers(page, app_server):
 
 
 def test_staff_sign_in_shows_exact_figures(page, app_server_staff):
-    login_as_staff(page, app_server_staff)
-    open_app(page, app_server_staff, query="from=2025-01-01")
-    # the query string keeps the session: the staff figures show
+    login_as_staff(page, app_server_staff, query="from=2025-01-01")
     page.get_by_text("68%").wait_for()
     assert _metric_values(page)["Repeat locations"] == "6"
     screenshot(page, "overview-staff")
@@ -47,3 +46,24 @@ def test_vendored_leaflet_is_served_as_javascript(app_server):
         assert resp.status == 200
         assert "javascript" in resp.headers["Content-Type"]
         assert b"Leaflet" in resp.read(2000)
+
+
+def test_wrong_password_keeps_the_session_public(page, app_server):
+    open_app(page, app_server)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Staff sign-in").click()
+    sidebar.get_by_label("User name").fill("e2e-staff")
+    sidebar.get_by_label("Password", exact=True).fill("not the password")
+    sidebar.get_by_role("button", name="Sign in").click()
+    sidebar.get_by_text("User name or password not recognized.").wait_for()
+    assert page.get_by_role("link", name="Data and refresh").count() == 0
+
+
+def test_presentation_mode_hides_controls(page, app_server):
+    open_app(page, app_server, query="from=2025-01-01&present=true")
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    # filters are hidden but stated in words under the title; the toggle stays to switch back
+    expect(page.locator('[data-testid="stSidebar"] [data-testid="stDateInput"]').first).to_be_hidden()
+    expect(page.get_by_text("all areas; all call types").first).to_be_visible()
+    expect(page.locator(".st-key-present")).to_be_visible()
+    screenshot(page, "overview-presentation")

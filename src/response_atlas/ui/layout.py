@@ -7,12 +7,21 @@ import streamlit as st
 from response_atlas.snapshot import SnapshotMissing, current_snapshot_dir
 from response_atlas.store import get_settings
 
+# Presentation mode: larger type; controls hidden. The sidebar keeps only the navigation and the
+# presentation toggle (class st-key-present), so the mode can be switched off in the room; the
+# active filters stay stated in words under every title (ui.context.page_header).
 _PRESENTATION_CSS = """
 <style>
   html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
+  [data-testid="stMain"] p, [data-testid="stMain"] li,
+  [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
   [data-testid="stMetricValue"] { font-size: 3rem; }
+  [data-testid="stMetricLabel"] p { font-size: 1.2rem; }
   h1 { font-size: 2.8rem !important; }
-  [data-testid="stExpander"], [data-testid="stDownloadButton"] { display: none; }
+  [data-testid="stSidebarUserContent"] [data-testid="stElementContainer"]:not(.st-key-present),
+  [data-testid="stSidebarUserContent"] [data-testid="stHeading"],
+  [data-testid="stExpander"], [data-testid="stDownloadButton"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], .modebar-container { display: none; }
 </style>
 """
 
@@ -29,6 +38,11 @@ def ensure_data() -> None:
 
     with st.spinner("First start: building the demo Hamilton County data (about a minute)..."):
         ensure_demo_snapshot(settings)
+
+
+def presentation_css() -> str:
+    """The style sheet presentation mode adds (exposed for tests)."""
+    return _PRESENTATION_CSS
 
 
 def apply_presentation_mode(on: bool) -> None:
