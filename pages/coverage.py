@@ -9,17 +9,15 @@ from streamlit_folium import st_folium
 
 from response_atlas.analysis.coverage import (
     ELIGIBILITY,
-    aggregation_for,
+    aggregate_fits,
+    baseline_coverage,
     calls_beyond_distance,
-    compute_coverage,
     coverage_by_area,
     coverage_by_hour,
     coverage_by_program,
     eligible_aggregate,
-    filter_weeks,
     gap_areas,
     gap_hexagons,
-    teams_from_zones,
     uncovered_matrix,
 )
 from response_atlas.analysis.whatif import (
@@ -30,6 +28,7 @@ from response_atlas.analysis.whatif import (
     evaluate_scenario,
     format_comparison,
     needed_aggregation,
+    scenario_schedules,
     scenarios_to_json,
 )
 from response_atlas.privacy import to_safe_csv
@@ -65,8 +64,10 @@ if not ctx.is_staff:
 
 st.caption(REFERENCE_NOTE)
 snap, filters = ctx.snapshot, ctx.filters
-teams, notes = teams_from_zones(snap.zones)
-for note in notes:
+# The snapshot's teams applied to the eligible calls, aggregated in SQL (cached per filters).
+data = cached_query(snap, baseline_coverage, filters)
+teams, agg, weeks = data.teams, data.rows, data.weeks
+for note in data.notes:
     st.warning(note)
 if not teams:
     st.info(
@@ -95,22 +96,16 @@ program_choice = st.segmented_control(
 )
 program = None if program_choice in (None, ALL) else program_choice
 
-# Bucket and holiday dates cover the baseline and any scenario edits (15-minute steps).
-bucket, keep_dates = aggregation_for([t.schedule for t in teams])
-agg = cached_query(snap, eligible_aggregate, filters, bucket, keep_dates)
-weeks = filter_weeks(filters)
-
 
 def evaluate(scenario: Scenario):
     """Evaluate a what-if, re-aggregating (cached) when its hours need finer time buckets."""
     source = agg
-    needed = needed_aggregation(teams, scenario)
-    if needed != (bucket, keep_dates):
-        source = cached_query(snap, eligible_aggregate, filters, *needed)
+    if not aggregate_fits(agg, scenario_schedules(teams, scenario)):
+        source = cached_query(
+            snap, eligible_aggregate, filters, *needed_aggregation(teams, scenario)
+        )
     return evaluate_scenario(source, teams, scenario, weeks, areas=snap.areas)
 
-
-data = compute_coverage(agg, teams, weeks, notes)
 
 if data.eligible == 0:
     st.info(

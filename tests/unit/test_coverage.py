@@ -268,3 +268,14 @@ def test_drawn_zone_membership(tiny_snapshot):
     beta_cell = tiny_snapshot.query("SELECT DISTINCT h3_fine FROM calls WHERE area='Beta'")
     assert inside_cells == frozenset(beta_cell["h3_fine"])
     assert inside_areas == {"Beta"}
+
+
+def test_baseline_coverage_keeps_its_aggregation_settings(tiny_snapshot):
+    import pickle
+
+    data = pickle.loads(pickle.dumps(cv.baseline_coverage(tiny_snapshot, TINY)))  # as cached
+    assert (data.eligible, data.covered) == (26, 15)
+    assert data.rows.attrs == {"bucket": 15, "keep_dates": ()}
+    assert cv.aggregate_fits(data.rows, [parse_schedule("Mon 07:00-15:15")])
+    assert not cv.aggregate_fits(data.rows, [parse_schedule("Mon 07:00-15:20")])
+    assert not cv.aggregate_fits(data.rows, [parse_schedule("Mon 07:00-15:00 except 2025-02-03")])

@@ -217,44 +217,72 @@ def filter_weeks(filters: Filters) -> float:
 
 
 # --- applying schedules --------------------------------------------------------------------
+class RowKeys:
+    """The aggregate's text columns factorized once, so each team costs a few array lookups
+    (membership is decided per distinct zone set / cell / area, not per row)."""
+
+    def __init__(self, rows: pd.DataFrame):
+        self.n = len(rows)
+        self.program_codes, self.programs = pd.factorize(rows["program"])
+        self.zone_codes, self.zone_keys = pd.factorize(rows["zone_key"])
+        self.cell_codes, self.cells = pd.factorize(rows["h3"])  # -1 where blanked (sensitive)
+        self.area_codes, self.areas = pd.factorize(rows["area"])
+        self.weekday = rows["weekday"].to_numpy(np.int64)
+        self.minute = rows["minute"].to_numpy(np.int64)
+        self.dates = pd.to_datetime(rows["special_date"]).to_numpy(dtype="datetime64[D]")
+
+    @staticmethod
+    def _lookup(inside_uniques: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        # Code -1 (missing) picks the appended False.
+        return np.append(np.asarray(inside_uniques, dtype=bool), False)[codes]
+
+    def program_is(self, program: str) -> np.ndarray:
+        return self._lookup(np.asarray(self.programs) == program, self.program_codes)
+
+    def membership(self, team: Team) -> np.ndarray:
+        """Boolean per row: inside the team's zone."""
+        if team.zone_id is not None:
+            inside = [team.zone_id in str(k).split("|") for k in self.zone_keys]
+            return self._lookup(np.array(inside, dtype=bool), self.zone_codes)
+        by_cell = self._lookup(
+            np.isin(np.asarray(self.cells, dtype=object), list(team.cells or ())), self.cell_codes
+        )
+        # Sensitive calls have no cell: their membership is decided at area level.
+        by_area = (self.cell_codes < 0) & self._lookup(
+            np.isin(np.asarray(self.areas, dtype=object), list(team.areas or ())), self.area_codes
+        )
+        return by_cell | by_area
+
+    def on_duty(self, team: Team) -> np.ndarray:
+        """Boolean per row: the team is on duty at the row's weekday and time bucket."""
+        dates = self.dates if team.schedule.holidays else None
+        return team.schedule.on_duty(self.weekday, self.minute, dates)
+
+
 def team_membership(rows: pd.DataFrame, team: Team) -> np.ndarray:
     """Boolean per aggregated row: inside the team's zone."""
-    if team.zone_id is not None:
-        keys = rows["zone_key"].astype(str)
-        inside = {k: team.zone_id in k.split("|") for k in keys.unique()}
-        return keys.map(inside).to_numpy(dtype=bool)
-    cells = team.cells or frozenset()
-    areas = team.areas or frozenset()
-    by_cell = rows["h3"].isin(cells).to_numpy()
-    # Sensitive calls have no cell: their membership is decided at area level.
-    by_area = rows["h3"].isna().to_numpy() & rows["area"].isin(areas).to_numpy()
-    return by_cell | by_area
+    return RowKeys(rows).membership(team)
 
 
-def team_on_duty(rows: pd.DataFrame, team: Team) -> np.ndarray:
-    """Boolean per aggregated row: the team is on duty at the row's weekday and bucket."""
-    dates = None
-    if team.schedule.holidays:
-        dates = pd.to_datetime(rows["special_date"]).to_numpy(dtype="datetime64[D]")
-    return team.schedule.on_duty(rows["weekday"].to_numpy(), rows["minute"].to_numpy(), dates)
+def covered_mask(keys: RowKeys, teams: Sequence[Team]) -> tuple[np.ndarray, np.ndarray]:
+    """``(covered, covered_by)`` per row for ``teams`` (first matching team named)."""
+    covered = np.zeros(keys.n, dtype=bool)
+    covered_by = np.full(keys.n, None, dtype=object)
+    for team in teams:
+        hit = keys.program_is(team.program)
+        if not hit.any():
+            continue
+        hit &= keys.on_duty(team)
+        hit &= keys.membership(team)
+        covered_by[hit & ~covered] = team.team_id
+        covered |= hit
+    return covered, covered_by
 
 
 def apply_coverage(agg: pd.DataFrame, teams: Sequence[Team]) -> pd.DataFrame:
     """``agg`` plus ``covered`` (any team of the row's program, zone and hours) and ``covered_by``."""
     rows = agg.reset_index(drop=True).copy()
-    covered = np.zeros(len(rows), dtype=bool)
-    covered_by = np.full(len(rows), None, dtype=object)
-    if len(rows):
-        for team in teams:
-            hit = (
-                (rows["program"].to_numpy() == team.program)
-                & team_membership(rows, team)
-                & team_on_duty(rows, team)
-            )
-            covered_by[hit & ~covered] = team.team_id
-            covered |= hit
-    rows["covered"] = covered
-    rows["covered_by"] = covered_by
+    rows["covered"], rows["covered_by"] = covered_mask(RowKeys(rows), teams)
     return rows
 
 
@@ -263,6 +291,14 @@ def compute_coverage(
 ) -> CoverageData:
     """Apply ``teams`` to an aggregate from :func:`eligible_aggregate`."""
     return CoverageData(apply_coverage(agg, teams), list(teams), weeks, list(notes))
+
+
+def baseline_coverage(snapshot, filters: Filters) -> CoverageData:
+    """The snapshot's own teams applied to the filtered eligible calls (cache this result)."""
+    teams, notes = teams_from_zones(snapshot.zones)
+    bucket, keep_dates = aggregation_for([t.schedule for t in teams])
+    agg = eligible_aggregate(snapshot, filters, bucket, keep_dates)
+    return compute_coverage(agg, teams, filter_weeks(filters), notes)
 
 
 # --- summaries -----------------------------------------------------------------------------

@@ -18,10 +18,11 @@ import pandas as pd
 
 from response_atlas.analysis.coverage import (
     ELIGIBILITY,
+    RowKeys,
     Team,
     aggregate_fits,
     aggregation_for,
-    apply_coverage,
+    covered_mask,
     drawn_zone_membership,
 )
 from response_atlas.schedule import Schedule, parse_schedule
@@ -211,12 +212,8 @@ def evaluate_scenario(
     scenario: Scenario,
     weeks: float,
     areas: gpd.GeoDataFrame | None = None,
-    baseline: pd.DataFrame | None = None,
 ) -> ScenarioResult:
-    """Baseline vs scenario coverage of the scenario's program on the aggregate ``agg``.
-
-    ``baseline`` (``apply_coverage(agg, teams)``) may be passed to avoid recomputing it.
-    """
+    """Baseline vs scenario coverage of the scenario's program on the aggregate ``agg``."""
     program = scenario_program(teams, scenario)
     cells = agg["h3"].dropna().unique() if scenario.kind == "draw_zone" else ()
     changed = scenario_teams(teams, scenario, cells, areas)
@@ -225,16 +222,17 @@ def evaluate_scenario(
             "The call counts were grouped too coarsely for this schedule; re-aggregate with "
             "needed_aggregation() first."
         )
-    rows = agg[agg["program"] == program]
-    base_rows = baseline if baseline is not None else apply_coverage(rows, teams)
-    base_rows = base_rows[base_rows["program"] == program]
-    new_rows = apply_coverage(rows, changed)
+    rows = agg[agg["program"] == program].reset_index(drop=True)
+    keys = RowKeys(rows)
+    calls = rows["calls"].to_numpy()
+    base_covered = int(calls[covered_mask(keys, teams)[0]].sum())
+    new_covered = int(calls[covered_mask(keys, changed)[0]].sum())
     return ScenarioResult(
         scenario=scenario,
         program=program,
         eligible=int(rows["calls"].sum()),
-        baseline_covered=int(base_rows.loc[base_rows["covered"], "calls"].sum()),
-        scenario_covered=int(new_rows.loc[new_rows["covered"], "calls"].sum()),
+        baseline_covered=base_covered,
+        scenario_covered=new_covered,
         baseline_team_hours=sum(t.weekly_hours for t in teams if t.program == program),
         scenario_team_hours=sum(t.weekly_hours for t in changed if t.program == program),
         weeks=weeks,
