@@ -1,0 +1,82 @@
+"""One browser run over every page on the real Cincinnati extracts, with screenshots.
+
+A second Streamlit server (the shared one serves the tiny snapshot) runs on a data folder built
+from the real police subset, the Fire/EMS file, the CAGIS neighborhoods and their census facts.
+Screenshots land in ``test-results/screenshots/real-<page>.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from response_atlas.ingest.refresh import run_refresh
+from response_atlas.pages_registry import PAGES
+from tests.conftest import SHARED_DATA
+from tests.e2e.conftest import (
+    PROJECT_ROOT,
+    STAFF_USER,
+    _free_port,
+    _staff_hash,
+    _wait_healthy,
+    login_as_staff,
+    screenshot,
+    wait_for_app,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+
+
+@pytest.fixture(scope="module")
+def real_server(tmp_path_factory):
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"{SHARED_DATA} not present")
+    real = SHARED_DATA / "real"
+    data = tmp_path_factory.mktemp("real-e2e-data")
+    shutil.copy(real / "calls" / "cincinnati_pdi_police_cfs_gexm-h6bt_ARR-CIT-301_subset.csv", data / "calls.csv")
+    shutil.copy(real / "calls" / "cincinnati_cfd_ems_incidents_vnsz-a3wp_60d_sample.csv", data / "calls_ems.csv")
+    shutil.copy(real / "boundaries" / "cincinnati_sna_neighborhoods_cagis2022.geojson", data / "areas.geojson")
+    shutil.copy(SHARED_DATA / "derived" / "cincinnati_sna_neighborhood_facts.csv", data / "area_facts.csv")
+    assert run_refresh(data, progress=False).ok
+    port = _free_port()
+    log = tmp_path_factory.mktemp("real-e2e-server") / "streamlit.log"
+    env = {
+        **os.environ,
+        "ATLAS_DATA_DIR": str(data),
+        "ATLAS_TEST_STAFF_USER": STAFF_USER,
+        "ATLAS_TEST_STAFF_PASSWORD_HASH": _staff_hash(),
+        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT / "src"), str(PROJECT_ROOT),
+                                       os.environ.get("PYTHONPATH", "")]),
+    }
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true",
+           "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base_url, proc, log)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def test_every_page_on_real_data_in_a_browser(page, real_server):
+    login_as_staff(page, real_server, query="from=2026-04-15&to=2026-07-23")
+    shots = []
+    for spec in PAGES:
+        page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=spec.title, exact=True).click()
+        page.get_by_role("heading", name=spec.title).first.wait_for()
+        wait_for_app(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, spec.title
+        shots.append(screenshot(page, "real-" + spec.path.rsplit("/", 1)[-1].removesuffix(".py")))
+    assert all(p.stat().st_size > 10_000 for p in shots)  # a rendered page, not a blank frame
