@@ -26,12 +26,12 @@ st.header("What each figure means")
 st.markdown(
     f"""
 - **Calls in range**: 911 calls received in the chosen period that match the sidebar filters.
-- **Eligible for alternative response**: the share of those calls that the triage rules below
+- **Eligible for a crisis team**: the share of those calls that the triage rules below
   mark *alternative response*, meaning a crisis team could answer without police.
 - **Repeat locations**: published block addresses with {REPEAT_THRESHOLD} or more calls within
   {REPEAT_WINDOW_DAYS} consecutive days inside the period. Domestic violence and overdose calls
   are never counted at block level.
-- **Eligible calls a team could take**: the share of eligible calls that came from inside a mobile
+- **Eligible, team on duty**: the share of eligible calls that came from inside a mobile
   crisis (ARC) team's zone while that team was on duty by its weekly schedule. It measures
   coverage, not how many calls were actually sent to a team.
 - **Data as of**: the date of the newest data in the snapshot; every page states it under the title.

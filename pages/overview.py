@@ -56,6 +56,8 @@ for column, metric in zip(columns, metrics, strict=True):
                 key=f"spark-{metric.key}",
             )
             st.caption("Monthly, over the selected period")
+        elif metric.key == "repeat":
+            st.caption(metric.help)
 
 if public and any(metric.suppressed for metric in metrics):
     st.caption(

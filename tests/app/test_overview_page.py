@@ -15,9 +15,9 @@ def test_public_overview_shows_suppressed_figures(tiny_data_dir):
     assert at.title[0].value == "Overview"
     assert _metrics(at) == {
         "Calls in range": "48",
-        "Eligible for alternative response": "46%",
+        "Eligible for a crisis team": "46%",
         "Repeat locations": "fewer than 11",
-        "Eligible calls a team could take": "too few calls to show",
+        "Eligible, team on duty": "too few calls to show",
     }
     assert any("not shown in public views" in c.value for c in at.caption)
     assert any("Data as of 2025-06-12" in c.value for c in at.caption)
@@ -28,9 +28,9 @@ def test_staff_overview_shows_exact_figures(tiny_data_dir):
     assert not at.exception
     assert _metrics(at) == {
         "Calls in range": "48",
-        "Eligible for alternative response": "46%",
+        "Eligible for a crisis team": "46%",
         "Repeat locations": "6",
-        "Eligible calls a team could take": "68%",
+        "Eligible, team on duty": "68%",
     }
 
 
@@ -40,8 +40,8 @@ def test_area_filter_from_the_link(tiny_data_dir):
     assert not at.exception
     values = _metrics(at)
     assert values["Calls in range"] == "16"
-    assert values["Eligible for alternative response"] == "62%"  # 10 of 16
-    assert values["Eligible calls a team could take"] == "60%"  # 6 of 10 on duty
+    assert values["Eligible for a crisis team"] == "62%"  # 10 of 16
+    assert values["Eligible, team on duty"] == "60%"  # 6 of 10 on duty
 
 
 def test_period_without_calls_shows_a_message(tiny_data_dir):

@@ -26,7 +26,7 @@ def test_public_overview_numbers(page, app_server):
     page.get_by_role("heading", name="Overview").wait_for()
     values = _metric_values(page)
     assert values.get("Calls in range") == "48", values
-    assert values["Eligible for alternative response"] == "46%"
+    assert values["Eligible for a crisis team"] == "46%"
     assert values["Repeat locations"] == "fewer than 11"
     # public navigation has no staff pages
     assert page.get_by_role("link", name="Data and refresh").count() == 0

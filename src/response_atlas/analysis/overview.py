@@ -6,10 +6,10 @@ Pure (no streamlit). :func:`compute_overview` returns raw counts (cacheable, sta
 Definitions (also stated on the About page):
 
 - *Calls in range*: calls matching the shared filters.
-- *Eligible for alternative response*: of those, calls whose triage tier is ``alternative``.
+- *Eligible for a crisis team*: of those, calls whose triage tier is ``alternative``.
 - *Repeat locations*: block addresses with 3 or more calls within some 90 consecutive days inside
   the period (domestic violence and overdose calls are left out: never counted at block level).
-- *Eligible calls a team could take*: eligible calls inside a mobile crisis (ARC) zone at a time its
+- *Eligible, team on duty*: eligible calls inside a mobile crisis (ARC) zone at a time its
   team is on duty by the zone's weekly schedule (``schedule.py``). Without ARC zones, any zone.
 """
 
@@ -245,14 +245,14 @@ def overview_metrics(result: OverviewResult, public: bool, threshold: int = 10) 
     return [
         Metric("calls", "Calls in range", None if calls_sup else result.calls, calls_text,
                "911 calls matching the filters.", calls_sup),
-        Metric("eligible", "Eligible for alternative response", elig_value, elig_text,
+        Metric("eligible", "Eligible for a crisis team", elig_value, elig_text,
                "Share of calls the triage rules mark 'alternative response'"
                + ("." if public else f" ({result.eligible:,} calls)."), elig_sup),
         Metric("repeat", "Repeat locations", None if rep_sup else result.repeat_locations,
                rep_text,
                f"Blocks with {REPEAT_THRESHOLD}+ calls within {REPEAT_WINDOW_DAYS} days "
                "(domestic violence and overdose calls not counted).", rep_sup),
-        Metric("coverage", "Eligible calls a team could take", cov_value, cov_text,
+        Metric("coverage", "Eligible, team on duty", cov_value, cov_text,
                f"Share of eligible calls {cov_help}. Teams: {teams}. "
                "This is coverage, not calls actually routed.", cov_sup),
     ]
