@@ -146,7 +146,7 @@ def _sources(tmp_path: Path, base: str, *, police_mode="ok", police_page=1000, p
          "format": police_format,
          "socrata": {"page_size": police_page, "since": since, "until": "2026-05-19",
                      "check_count": check_count}},
-        {"name": "areas", "kind": "areas", "preset": "neighborhood", "url": f"{base}/ok/{SNA}",
+        {"name": "areas", "kind": "areas", "preset": "cagis_sna", "url": f"{base}/ok/{SNA}",
          "file": "areas.geojson", "format": "geojson"},
         {"name": "facts", "kind": "area_facts", "url": f"{base}/ok/{FACTS}", "file": "area_facts.csv"},
     ]

@@ -507,7 +507,12 @@ def run_fetch(data_dir: Path, sources_path: Path, *, keep: int = 5, progress: bo
 
 def staged_sources(data_dir: Path, stage: Path, config: SourcesFile) -> list[SourceSpec]:
     """The refresh inputs: the data folder's extracts, with every downloaded file taking its place."""
+    from response_atlas.ingest.census import AREA_LAYERS
+
     by_file = {e.file: e for e in config.sources}
+    for name, entry in by_file.items():  # an areas preset names a layer (cagis_sna) or a property
+        if entry.kind == "areas" and entry.preset in AREA_LAYERS:
+            by_file[name] = entry.model_copy(update={"preset": AREA_LAYERS[entry.preset].name_property})
     specs = []
     for spec in default_sources(data_dir):
         entry = by_file.pop(Path(spec.path).name, None)
