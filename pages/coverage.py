@@ -19,6 +19,7 @@ from response_atlas.analysis.coverage import (
     gap_areas,
     gap_hexagons,
     uncovered_matrix,
+    unplaced_uncovered,
 )
 from response_atlas.analysis.whatif import (
     KIND_LABELS,
@@ -156,6 +157,12 @@ with where_tab:
     with left:
         st.markdown("##### Areas with the most uncovered eligible calls")
         gaps = gap_areas(data, top=10, program=program)
+        unplaced = unplaced_uncovered(data, program)
+        if unplaced:
+            st.caption(
+                f"Plus {unplaced:,} uncovered eligible calls with no usable location "
+                "(no coordinates, or outside the county)."
+            )
         gaps["share_covered"] = (gaps["share_covered"] * 100).round(0)
         st.dataframe(
             gaps.rename(

@@ -279,3 +279,19 @@ def test_baseline_coverage_keeps_its_aggregation_settings(tiny_snapshot):
     assert cv.aggregate_fits(data.rows, [parse_schedule("Mon 07:00-15:15")])
     assert not cv.aggregate_fits(data.rows, [parse_schedule("Mon 07:00-15:20")])
     assert not cv.aggregate_fits(data.rows, [parse_schedule("Mon 07:00-15:00 except 2025-02-03")])
+
+
+def test_calls_without_a_place_are_not_a_gap_area():
+    teams = [team("ARC-1", "ARC", "Mon-Fri 07:00-15:00", "z1")]
+    snap = FrameSnapshot(
+        make_calls(
+            [
+                ("2025-02-03 20:00", "disorder", "alternative", [], "No location"),
+                ("2025-02-03 20:00", "disorder", "alternative", [], "Outside county"),
+                ("2025-02-03 20:00", "disorder", "alternative", [], "Alpha"),
+            ]
+        )
+    )
+    data = cv.compute_coverage(cv.eligible_aggregate(snap, ALL_2025), teams, 52)
+    assert cv.gap_areas(data)["area"].tolist() == ["Alpha"]
+    assert cv.unplaced_uncovered(data) == 2

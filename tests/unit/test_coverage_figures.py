@@ -68,11 +68,21 @@ def test_duty_runs_and_heatmap_outlines():
         },
     )
     rects = fig.layout.shapes
-    assert len(rects) == 10
+    assert len(rects) == 2  # one block per team: Mon-Fri merged
     first = rects[0]
-    assert (first.x0, first.x1, first.y0, first.y1) == (6.5, 14.5, -0.5, 0.5)
-    assert rects[5].x1 == 19.0  # 19:30 ends half-way through the 19:00 cell
+    assert (first.x0, first.x1, first.y0, first.y1) == (6.5, 14.5, -0.5, 4.5)
+    assert rects[1].x1 == 19.0  # 19:30 ends half-way through the 19:00 cell
     assert cf.legend_names(fig.data) == ["ARC-1 on duty", "ARC-2 on duty"]
+    assert cf.duty_blocks(
+        parse_schedule("Mon,Wed 08:00-10:00; Tue 08:00-09:00; Thu-Fri 08:00-10:00")
+    ) == [
+        (0, 0, 8.0, 10.0),
+        (1, 1, 8.0, 9.0),
+        (2, 4, 8.0, 10.0),
+    ]
+    always = cf.uncovered_heatmap(np.zeros((7, 24)), {"DV": parse_schedule("24/7")})
+    assert len(always.layout.shapes) == 0
+    assert always.data[1].name == "DV on duty 24/7 (not outlined)"
     assert fig.data[0].z.sum() == sum(range(168))
 
 

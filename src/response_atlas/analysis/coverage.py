@@ -29,7 +29,12 @@ import pandas as pd
 
 from response_atlas.filters import Filters, build_where
 from response_atlas.schedule import MINUTES_PER_DAY, Schedule, ScheduleError, parse_schedule
-from response_atlas.schema import PROGRAMS, SENSITIVE_CATEGORIES
+from response_atlas.schema import (
+    AREA_MISSING_LABEL,
+    AREA_OUTSIDE_LABEL,
+    PROGRAMS,
+    SENSITIVE_CATEGORIES,
+)
 
 # Which calls each program may take: a SQL predicate on the snapshot's calls columns, and the
 # same rule in words for the page. One place, so figures, what-ifs and docs cannot disagree.
@@ -48,6 +53,7 @@ ELIGIBILITY: dict[str, tuple[str, str]] = {
     ),
 }
 MAX_BUCKET_MINUTES = 15
+UNPLACED_AREAS = (AREA_MISSING_LABEL, AREA_OUTSIDE_LABEL)
 EARTH_RADIUS_KM = 6371.0088
 AGG_COLUMNS = ("program", "zone_key", "weekday", "minute", "area", "h3", "special_date", "calls")
 
@@ -384,9 +390,17 @@ def schedule_matrices(teams: Sequence[Team], program: str | None = None) -> dict
 
 
 def gap_areas(data: CoverageData, top: int = 10, program: str | None = None) -> pd.DataFrame:
-    """The ``top`` areas with the most uncovered eligible calls."""
+    """The ``top`` areas with the most uncovered eligible calls (calls with no location or
+    outside the county are not an area: see :func:`unplaced_uncovered`)."""
     out = coverage_by_area(data, program)
-    return out[out["uncovered"] > 0].head(top).reset_index(drop=True)
+    out = out[(out["uncovered"] > 0) & ~out["area"].isin(UNPLACED_AREAS)]
+    return out.head(top).reset_index(drop=True)
+
+
+def unplaced_uncovered(data: CoverageData, program: str | None = None) -> int:
+    """Uncovered eligible calls with no usable location (or outside the county)."""
+    out = coverage_by_area(data, program)
+    return int(out.loc[out["area"].isin(UNPLACED_AREAS), "uncovered"].sum())
 
 
 def gap_hexagons(data: CoverageData, top: int = 50, program: str | None = None) -> pd.DataFrame:

@@ -209,6 +209,18 @@ def duty_runs(schedule: Schedule) -> list[tuple[int, float, float]]:
     return runs
 
 
+def duty_blocks(schedule: Schedule) -> list[tuple[int, int, float, float]]:
+    """:func:`duty_runs` with the same hours on consecutive days merged into one block:
+    ``(first_day, last_day, start_hour, end_hour)`` (Mon-Fri 07:00-15:00 is one rectangle)."""
+    blocks: list[tuple[int, int, float, float]] = []
+    for day, start, end in sorted(duty_runs(schedule), key=lambda r: (r[1], r[2], r[0])):
+        if blocks and blocks[-1][2:] == (start, end) and blocks[-1][1] == day - 1:
+            blocks[-1] = (blocks[-1][0], day, start, end)
+        else:
+            blocks.append((day, day, start, end))
+    return sorted(blocks)
+
+
 def uncovered_heatmap(
     matrix: np.ndarray,
     schedules: Mapping[str, Schedule] | None = None,
@@ -232,13 +244,15 @@ def uncovered_heatmap(
     for i, (team_id, schedule) in enumerate((schedules or {}).items()):
         color = OUTLINE_COLORS[i % len(OUTLINE_COLORS)]
         dash = ("solid", "dash", "dot")[i % 3]
-        for day, start, end in duty_runs(schedule):
+        always = bool(schedule.week_grid().all())
+        # A 24/7 team would outline the whole grid and hide the others: named, not drawn.
+        for first, last, start, end in [] if always else duty_blocks(schedule):
             fig.add_shape(
                 type="rect",
                 x0=start - 0.5,
                 x1=end - 0.5,
-                y0=day - 0.5,
-                y1=day + 0.5,
+                y0=first - 0.5,
+                y1=last + 0.5,
                 line={"color": color, "width": 3, "dash": dash},
                 fillcolor="rgba(0,0,0,0)",
             )
@@ -248,7 +262,7 @@ def uncovered_heatmap(
                 x=[None],
                 y=[None],
                 mode="lines",
-                name=f"{escape_text(team_id)} on duty",
+                name=f"{escape_text(team_id)} on duty" + (" 24/7 (not outlined)" if always else ""),
                 line={"color": color, "width": 3, "dash": dash},
                 showlegend=True,
             )
