@@ -1,0 +1,493 @@
+"""Scale benchmark: refresh and every page at 100k / 1M / 5M calls, against two baselines.
+
+``python -m response_atlas.bench scale --sizes 100000,1000000,5000000``
+
+Per size, in a temporary data folder under /tmp (deleted afterwards):
+
+1. ``python -m response_atlas demo --calls N`` writes the extracts.
+2. DuckDB's bare ``read_csv`` of ``calls.csv`` and a full refresh, each in a fresh subprocess
+   (repeated; the best wall time and its CPU time are kept, because the machine is shared).
+3. One subprocess plays the server: every page of ``pages_registry.PAGES`` runs through ``app.py``
+   with ``streamlit.testing.v1.AppTest`` as staff (the role that sees every page), first with cold
+   caches (first load), then after a sidebar filter change (call type), three times with different
+   values. Every SQL statement a page sends to ``Snapshot.query`` is recorded, with the rows it
+   returned. The map HTML bytes are the folium documents the page sends. Peak RSS of this process
+   is the server memory figure.
+4. The floor: the recorded SQL of each filter change replayed on a plain DuckDB connection over the
+   same Parquet files (best of three). A page near its floor spends its time in SQL, not in Python.
+5. Naive pandas: ``pd.read_csv`` of the calls CSV, parse the times, filter the period and call
+   type, group by area, month and hour x weekday (the same aggregates, the obvious way).
+
+Prints a markdown table and writes it (plus the raw JSON) to ``bench-results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+from response_atlas.config import PROJECT_ROOT
+
+APP = PROJECT_ROOT / "app.py"
+RESULTS_DIR = PROJECT_ROOT / "bench-results"
+# Filter changes: each a new call-type choice, so no cached result can answer it.
+CHANGE_VALUES = ("behavioral_health", "welfare_check", "disorder")
+MAP_PAGES = ("Calls map", "Coverage and gaps", "Equity")
+TARGET_FLOOR_RATIO = 3.0
+TARGET_PANDAS_SPEEDUP = 10.0
+TARGET_MAP_DRIFT = 0.10
+TARGET_RSS_MB = 1536
+TARGET_REFRESH_RATIO = 3.0
+
+
+# --- measuring helpers -------------------------------------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Clock:
+    """Wall and CPU seconds of a block (CPU of the whole process: all threads)."""
+
+    def __enter__(self) -> Clock:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = time.process_time() - self._cpu
+
+
+def _python_env(data_dir: Path | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(PROJECT_ROOT / "src"), str(PROJECT_ROOT), env.get("PYTHONPATH", "")])
+    if data_dir is not None:
+        env["ATLAS_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def run_child(mode: str, *args: str, data_dir: Path | None = None) -> dict:
+    """Run ``--child mode args`` in a fresh interpreter; returns the JSON it prints last."""
+    cmd = [sys.executable, "-m", "response_atlas.bench.pages", "--child", mode, *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=_python_env(data_dir),
+                         cwd=PROJECT_ROOT)
+    if out.returncode != 0:
+        raise RuntimeError(f"child {mode} failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def best_of(mode: str, repeat: int, *args: str, data_dir: Path | None = None) -> dict:
+    """The run with the lowest wall time out of ``repeat`` fresh-process runs."""
+    runs = [run_child(mode, *args, data_dir=data_dir) for _ in range(repeat)]
+    best = min(runs, key=lambda r: r["seconds"])
+    best["all_seconds"] = [round(r["seconds"], 2) for r in runs]
+    best["rss_mb"] = max(r["rss_mb"] for r in runs)
+    return best
+
+
+# --- children (each runs in its own process) ---------------------------------------------------
+
+
+def child_read_csv(data_dir: Path) -> dict:
+    """DuckDB's bare ``read_csv`` of the calls file into a table."""
+    import duckdb
+
+    con = duckdb.connect()
+    with Clock() as c:
+        con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{data_dir / 'calls.csv'}')")
+        rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
+    return {"seconds": c.wall, "cpu": c.cpu, "rows": rows, "rss_mb": peak_rss_mb()}
+
+
+def child_refresh(data_dir: Path) -> dict:
+    """A full refresh (read, validate, enrich, write the snapshot)."""
+    from response_atlas.ingest.refresh import run_refresh
+
+    with Clock() as c:
+        result = run_refresh(data_dir, progress=False, keep=1)
+    if not result.ok:
+        raise SystemExit(f"refresh failed: {result.errors}")
+    return {"seconds": c.wall, "cpu": c.cpu, "rows": result.counts["calls"]["accepted"],
+            "rss_mb": peak_rss_mb()}
+
+
+class QueryRecorder:
+    """Wraps ``Snapshot.query`` to record each statement, its parameters and result size."""
+
+    def __init__(self) -> None:
+        self.log: list[dict] | None = None
+
+    def install(self) -> None:
+        from response_atlas.snapshot import Snapshot
+
+        original = Snapshot.query
+        recorder = self
+
+        def query(snapshot, sql, params=None):
+            frame = original(snapshot, sql, params)
+            if recorder.log is not None:
+                recorder.log.append({"sql": sql, "params": list(params or []),
+                                     "rows": len(frame)})
+            return frame
+
+        Snapshot.query = query
+
+
+def _leaves(node):
+    children = getattr(node, "children", None)
+    if children:
+        for child in children.values():
+            yield from _leaves(child)
+    elif getattr(node, "proto", None) is not None:
+        yield node
+
+
+def map_html_bytes(at) -> int:
+    """Bytes of the folium documents on the page (the component arguments that hold a map)."""
+    total = 0
+    for leaf in _leaves(at._tree):
+        if leaf.type == "component_instance":
+            args = getattr(leaf.proto, "json_args", "") or ""
+            if "L.map" in args:
+                total += len(args.encode("utf-8"))
+    return total
+
+
+def _exceptions(at) -> list[str]:
+    return [str(e.value)[:300] for e in at.exception]
+
+
+def child_pages(data_dir: Path, record_file: Path, only: str = "") -> dict:
+    """Every page through app.py with AppTest: first load (cold caches) and filter changes."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from response_atlas.pages_registry import PAGES, STAFF
+    from response_atlas.schema import CATEGORY_LABELS
+    from response_atlas.ui.auth import ROLE_KEY
+
+    recorder = QueryRecorder()
+    recorder.install()
+    wanted = {p.strip() for p in only.split(",") if p.strip()}
+
+    def open_page(path: str, query: dict[str, str], clear: bool = False) -> AppTest:
+        # A fresh session: app.py runs its default page first (untimed), then switches to the
+        # page. A sidebar change reruns app.py and the page the same way; the process-wide
+        # caches are what carries over between sessions, as on a server.
+        at = AppTest.from_file(str(APP), default_timeout=900)
+        at.session_state[ROLE_KEY] = STAFF
+        for key, value in query.items():
+            at.query_params[key] = value
+        if path == PAGES[0].path:
+            return at
+        paused, recorder.log = recorder.log, None  # the default page's queries are not counted
+        at.run()
+        recorder.log = paused
+        if clear:
+            st.cache_data.clear()
+            st.cache_resource.clear()
+        return at.switch_page(path)
+
+    open_page(PAGES[1].path, {}).run()  # imports and the app shell, as a running server has them
+    results, recorded = [], {}
+    for spec in PAGES:
+        if wanted and spec.title not in wanted and spec.path not in wanted:
+            continue
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        at = open_page(spec.path, {}, clear=True)
+        recorder.log = []
+        with Clock() as first:
+            at.run()
+        row = {"page": spec.title, "path": spec.path, "first_s": first.wall,
+               "first_cpu": first.cpu, "map_bytes": map_html_bytes(at),
+               "errors": _exceptions(at), "first_queries": len(recorder.log),
+               "first_max_rows": max((q["rows"] for q in recorder.log), default=0),
+               "heading": at.title[0].value if len(at.title) else ""}
+        changes = []
+        for value in CHANGE_VALUES:
+            # Shared links carry the call type's label (the widget's format_func), not its key.
+            at = open_page(spec.path, {"cat": CATEGORY_LABELS[value]})
+            recorder.log = []
+            with Clock() as change:
+                at.run()
+            row["errors"] += _exceptions(at)
+            if len(at.caption) and CATEGORY_LABELS[value] not in at.caption[0].value:
+                row["errors"].append(f"filter {value} not applied: {at.caption[0].value}")
+            changes.append({"value": value, "seconds": change.wall, "cpu": change.cpu,
+                            "queries": recorder.log})
+        recorder.log = None
+        row["change_s"] = statistics.median(c["seconds"] for c in changes)
+        row["change_cpu"] = statistics.median(c["cpu"] for c in changes)
+        row["change_queries"] = statistics.median(len(c["queries"]) for c in changes)
+        row["change_max_rows"] = max((q["rows"] for c in changes for q in c["queries"]), default=0)
+        recorded[spec.title] = [c["queries"] for c in changes]
+        row["largest_queries"] = [
+            {"rows": q["rows"], "sql": " ".join(q["sql"].split())[:240]}
+            for q in sorted(changes[0]["queries"], key=lambda q: -q["rows"])[:3]]
+        results.append(row)
+        print(f"  {spec.title} ({row['heading']}): first {first.wall:.2f} s, "
+              f"change {row['change_s']:.2f} s, errors {len(row['errors'])}",
+              file=sys.stderr, flush=True)
+    with record_file.open("wb") as out:
+        pickle.dump({"snapshot": _current_snapshot(data_dir), "pages": recorded}, out)
+    return {"pages": results, "rss_mb": peak_rss_mb(), "seconds": 0.0}
+
+
+def _current_snapshot(data_dir: Path) -> str:
+    from response_atlas.snapshot import current_snapshot_dir
+
+    return str(current_snapshot_dir(data_dir / "snapshots"))
+
+
+def plain_connection(snapshot_dir: Path):
+    """A bare DuckDB connection with the snapshot's views (no app code involved)."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    for name in ("calls", "contacts", "rejects"):
+        file = snapshot_dir / f"{name}.parquet"
+        if file.exists():
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{file}')")
+    con.execute("CREATE VIEW area_facts AS SELECT * EXCLUDE (geometry) FROM "
+                f"read_parquet('{snapshot_dir / 'areas.parquet'}')")
+    return con
+
+
+def child_floor(record_file: Path, repeat: int = 3) -> dict:
+    """Replay each page's recorded SQL on a plain DuckDB connection; best of ``repeat``."""
+    with record_file.open("rb") as f:
+        record = pickle.load(f)
+    con = plain_connection(Path(record["snapshot"]))
+    floors = {}
+    for page, changes in record["pages"].items():
+        per_change = []
+        for queries in changes:
+            best = float("inf")
+            for _ in range(repeat):
+                with Clock() as c:
+                    for q in queries:
+                        con.execute(q["sql"], q["params"]).df()
+                best = min(best, c.wall)
+            per_change.append(best)
+        floors[page] = statistics.median(per_change) if per_change else 0.0
+    return {"floors": floors, "rss_mb": peak_rss_mb(), "seconds": 0.0}
+
+
+def child_pandas(data_dir: Path, record_file: Path) -> dict:
+    """The naive way: read the CSV with pandas, parse times, filter, group (per change value)."""
+    import pandas as pd
+
+    with record_file.open("rb") as f:
+        record = pickle.load(f)
+    con = plain_connection(Path(record["snapshot"]))
+    start, end = con.execute(
+        "SELECT max(call_date) - INTERVAL 364 DAY, max(call_date) FROM calls").fetchone()
+    # Which incident codes make up each call type: given to pandas for free (the triage rules
+    # would otherwise have to be reimplemented in the naive version too).
+    codes = {v: {r[0] for r in con.execute(
+        "SELECT DISTINCT incident_code FROM calls WHERE category = ?", [v]).fetchall()}
+        for v in CHANGE_VALUES}
+    with Clock() as read:
+        frame = pd.read_csv(data_dir / "calls.csv")
+        received = pd.to_datetime(frame["received_at"])
+    groups = []
+    for value in CHANGE_VALUES:
+        with Clock() as c:
+            keep = received.between(pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)) \
+                & frame["incident_code"].isin(codes[value])
+            sub = frame[keep]
+            when = received[keep]
+            sub.groupby("area_published").size()
+            sub.groupby(when.dt.to_period("M")).size()
+            sub.groupby([when.dt.hour, when.dt.day_of_week]).size()
+        groups.append((c.wall, c.cpu))
+    group_s = statistics.median(g[0] for g in groups)
+    group_cpu = statistics.median(g[1] for g in groups)
+    # Per filter change, the naive app reads the CSV again: read + filter + group.
+    return {"seconds": read.wall + group_s, "cpu": read.cpu + group_cpu, "read_s": read.wall,
+            "group_s": group_s, "rss_mb": peak_rss_mb()}
+
+
+# --- orchestration ----------------------------------------------------------------------------
+
+
+def measure_size(calls: int, repeat: int, only: str, work: Path) -> dict:
+    """Everything for one size, in ``work`` (a fresh data folder)."""
+    data_dir = work / f"data-{calls}"
+    record = work / f"queries-{calls}.pkl"
+    out: dict = {"calls": calls}
+    log = lambda msg: print(f"[{calls:,}] {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    with Clock() as c:
+        subprocess.run([sys.executable, "-m", "response_atlas", "demo", "--calls", str(calls),
+                        "--data", str(data_dir)], check=True, capture_output=True,
+                       env=_python_env(), cwd=PROJECT_ROOT)
+    out["csv_mb"] = (data_dir / "calls.csv").stat().st_size / 1e6
+    log(f"demo written in {c.wall:.1f} s ({out['csv_mb']:.0f} MB CSV)")
+    out["read_csv"] = best_of("read_csv", repeat, str(data_dir))
+    log(f"duckdb read_csv {out['read_csv']['all_seconds']} s")
+    out["refresh"] = best_of("refresh", repeat, str(data_dir))
+    log(f"refresh {out['refresh']['all_seconds']} s, peak {out['refresh']['rss_mb']:.0f} MB")
+    out["server"] = run_child("pages", str(data_dir), str(record), only, data_dir=data_dir)
+    log(f"pages done, server peak {out['server']['rss_mb']:.0f} MB")
+    out["floor"] = run_child("floor", str(record))
+    out["pandas"] = best_of("pandas", 1, str(data_dir), str(record))
+    log(f"naive pandas {out['pandas']['seconds']:.1f} s")
+    return out
+
+
+def _fmt_s(seconds: float) -> str:
+    return f"{seconds:.2f}" if seconds < 10 else f"{seconds:.1f}"
+
+
+def render_markdown(sizes: list[dict], machine: str) -> str:
+    """The figures as markdown tables (one summary, one per-page table per size)."""
+    lines = [f"Machine: {machine}", ""]
+    lines += ["| calls | CSV MB | refresh s (CPU s) | DuckDB read_csv s (CPU s) | refresh ratio "
+              "| refresh peak MB | server peak MB | naive pandas s (read + filter/group) | map HTML KB (calls / coverage / "
+              "equity) |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for s in sizes:
+        maps = {p["page"]: p["map_bytes"] for p in s["server"]["pages"]}
+        map_text = " / ".join(f"{maps.get(t, 0) / 1024:.0f}" for t in MAP_PAGES)
+        r, d = s["refresh"], s["read_csv"]
+        lines.append(
+            f"| {s['calls']:,} | {s['csv_mb']:.0f} | {_fmt_s(r['seconds'])} ({_fmt_s(r['cpu'])}) "
+            f"| {_fmt_s(d['seconds'])} ({_fmt_s(d['cpu'])}) | {r['seconds'] / d['seconds']:.1f}x "
+            f"| {r['rss_mb']:.0f} | {s['server']['rss_mb']:.0f} "
+            f"| {_fmt_s(s['pandas']['seconds'])} ({_fmt_s(s['pandas']['read_s'])} + "
+            f"{s['pandas']['group_s']:.2f}) "
+            f"| {map_text} |")
+    for s in sizes:
+        lines += ["", f"Pages at {s['calls']:,} calls (staff; seconds, CPU seconds in brackets; "
+                  "filter change = median of three call-type changes):", "",
+                  "| page | first load | filter change | DuckDB floor | change / floor "
+                  "| pandas / change | SQL per change | max rows fetched | errors |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for p in s["server"]["pages"]:
+            floor = s["floor"]["floors"].get(p["page"], 0.0)
+            ratio = f"{p['change_s'] / floor:.1f}x" if floor > 0 else "no SQL"
+            speedup = s["pandas"]["seconds"] / max(p["change_s"], 1e-9)
+            lines.append(
+                f"| {p['page']} | {_fmt_s(p['first_s'])} ({_fmt_s(p['first_cpu'])}) "
+                f"| {_fmt_s(p['change_s'])} ({_fmt_s(p['change_cpu'])}) | {floor:.3f} | {ratio} "
+                f"| {speedup:.0f}x | {p['change_queries']:.0f} | {p['change_max_rows']:,} "
+                f"| {len(p['errors'])} |")
+    lines += ["", *verdicts(sizes)]
+    return "\n".join(lines) + "\n"
+
+
+def verdicts(sizes: list[dict]) -> list[str]:
+    """The issue-12 targets, checked on the largest size measured."""
+    big = max(sizes, key=lambda s: s["calls"])
+    small = min(sizes, key=lambda s: s["calls"])
+    out = [f"Targets at {big['calls']:,} calls:"]
+    per_change_pandas = big["pandas"]["seconds"]
+    worst_floor, worst_pandas = [], []
+    for p in big["server"]["pages"]:
+        floor = big["floor"]["floors"].get(p["page"], 0.0)
+        if floor > 0 and p["change_s"] > TARGET_FLOOR_RATIO * floor:
+            worst_floor.append(f"{p['page']} {p['change_s'] / floor:.1f}x")
+        if per_change_pandas < TARGET_PANDAS_SPEEDUP * p["change_s"]:
+            worst_pandas.append(f"{p['page']} {per_change_pandas / p['change_s']:.1f}x")
+    out.append(f"- filter change within {TARGET_FLOOR_RATIO:.0f}x the DuckDB floor: "
+               + ("met" if not worst_floor else "missed by " + ", ".join(worst_floor)))
+    out.append(f"- filter change >= {TARGET_PANDAS_SPEEDUP:.0f}x faster than naive pandas: "
+               + ("met" if not worst_pandas else "missed by " + ", ".join(worst_pandas)))
+    if big is not small:
+        drift = []
+        small_maps = {p["page"]: p["map_bytes"] for p in small["server"]["pages"]}
+        for p in big["server"]["pages"]:
+            if p["page"] in MAP_PAGES and small_maps.get(p["page"]):
+                change = p["map_bytes"] / small_maps[p["page"]] - 1
+                drift.append(f"{p['page']} {change:+.1%}")
+                ok = all(abs(float(d.split()[-1].rstrip("%"))) <= TARGET_MAP_DRIFT * 100
+                         for d in drift)
+        out.append(f"- map HTML within {TARGET_MAP_DRIFT:.0%} of {small['calls']:,} calls: "
+                   + ("met" if drift and ok else "NOT met") + f" ({', '.join(drift)})")
+    rss = big["server"]["rss_mb"]
+    out.append(f"- server peak memory < {TARGET_RSS_MB / 1024:.1f} GB: "
+               + ("met" if rss < TARGET_RSS_MB else "NOT met") + f" ({rss:.0f} MB)")
+    ratio = big["refresh"]["seconds"] / big["read_csv"]["seconds"]
+    out.append(f"- refresh < {TARGET_REFRESH_RATIO:.0f}x DuckDB read_csv: "
+               + ("met" if ratio < TARGET_REFRESH_RATIO else "NOT met") + f" ({ratio:.1f}x)")
+    return out
+
+
+def machine_line() -> str:
+    load = os.getloadavg()
+    return (f"{os.cpu_count()} CPUs, load average {load[0]:.1f} at start, Python "
+            f"{sys.version.split()[0]}, {datetime.now():%Y-%m-%d %H:%M}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the scale benchmark for each size; print and save the markdown table."""
+    parser = argparse.ArgumentParser(prog="python -m response_atlas.bench scale")
+    parser.add_argument("--sizes", default="100000,1000000",
+                        help="comma-separated call counts (up to 5000000)")
+    parser.add_argument("--repeat", type=int, default=2,
+                        help="fresh-process runs of read_csv and refresh (best is kept)")
+    parser.add_argument("--pages", default="", help="only these page titles (comma-separated)")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return _dispatch_child(args.child)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    machine = machine_line()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="atlas-scale-", dir="/tmp") as tmp:
+        for calls in sizes:
+            results.append(measure_size(calls, args.repeat, args.pages, Path(tmp)))
+            shutil.rmtree(Path(tmp) / f"data-{calls}", ignore_errors=True)
+    text = render_markdown(results, machine)
+    print(text)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = f"{datetime.now():%Y%m%dT%H%M%S}"
+    (args.out / f"scale-{stamp}.md").write_text(text, encoding="utf-8")
+    (args.out / f"scale-{stamp}.json").write_text(
+        json.dumps(results, indent=1, default=_json_default), encoding="utf-8")
+    print(f"written: {args.out / f'scale-{stamp}.md'}", file=sys.stderr)
+    return 0
+
+
+def _json_default(value):
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _dispatch_child(argv: list[str]) -> int:
+    mode, rest = argv[0], argv[1:]
+    if mode == "read_csv":
+        result = child_read_csv(Path(rest[0]))
+    elif mode == "refresh":
+        result = child_refresh(Path(rest[0]))
+    elif mode == "pages":
+        result = child_pages(Path(rest[0]), Path(rest[1]), rest[2] if len(rest) > 2 else "")
+    elif mode == "floor":
+        result = child_floor(Path(rest[0]))
+    elif mode == "pandas":
+        result = child_pandas(Path(rest[0]), Path(rest[1]))
+    else:
+        raise SystemExit(f"unknown child mode {mode}")
+    print(json.dumps(result, default=_json_default))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
