@@ -216,9 +216,9 @@ with when_tab:
         key="cov_heat",
     )
     st.caption(
-        "Outlined cells are the hours each team is on duty. Dark cells inside an "
-        "outline are calls outside the team's zone; bright cells outside it are the time "
-        "gap."
+        "Outlines mark the hours each team is on duty. Uncovered calls inside an outline fell "
+        "outside that team's zone (or belong to another program); calls outside every "
+        "outline are the time gap."
     )
     st.plotly_chart(coverage_by_hour_bars(coverage_by_hour(data, program)), key="cov_hour")
 

@@ -282,9 +282,9 @@ def uncovered_heatmap(
             "categoryorder": "array",
             "categoryarray": list(WEEKDAYS),
         },
-        legend={"orientation": "h", "y": -0.25},
-        margin={"l": 50, "r": 20, "t": 60, "b": 40},
-        height=420,
+        legend={"orientation": "h", "y": -0.32},
+        margin={"l": 50, "r": 20, "t": 60, "b": 90},
+        height=460,
     )
     return fig
 
