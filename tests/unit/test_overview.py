@@ -93,3 +93,10 @@ def test_sparkline_series_hide_small_months():
     assert ov.suppress_series(counts, public=False).tolist() == [0, 4, 14, 10, 11]
     share = ov.monthly_share(pd.Series([0, 3, 14]), pd.Series([0, 4, 14]), public=True)
     assert share.isna().tolist() == [True, True, False] and share.iloc[2] == 1.0
+
+
+def test_coverage_agrees_with_the_coverage_page(tiny_snapshot, result):
+    coverage = pytest.importorskip("response_atlas.analysis.coverage")
+    arc = coverage.coverage_by_program(coverage.baseline_coverage(tiny_snapshot, YEAR))
+    arc = arc.set_index("program").loc["ARC"]
+    assert (arc["eligible"], arc["covered"]) == (result.eligible_in_zone, result.eligible_on_duty)
