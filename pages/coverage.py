@@ -30,6 +30,7 @@ from response_atlas.analysis.whatif import (
     format_comparison,
     needed_aggregation,
     scenario_schedules,
+    scenarios_frame,
     scenarios_to_json,
 )
 from response_atlas.privacy import to_safe_csv
@@ -347,7 +348,7 @@ with whatif_tab:
             table = compare_scenarios(results)
             st.dataframe(format_comparison(table), key="cov_saved_table", height="content")
             st.plotly_chart(scenario_bars(table), key="cov_saved_bars")
-            d1, d2, d3 = st.columns(3)
+            d1, d2, d3, d4 = st.columns(4)
             d1.download_button(
                 "Download comparison (CSV)",
                 to_safe_csv(table),
@@ -362,6 +363,13 @@ with whatif_tab:
                 "application/json",
                 key="cov_dl_json",
             )
-            if d3.button("Clear saved scenarios", key="cov_clear"):
+            d3.download_button(
+                "Download scenarios (CSV)",
+                to_safe_csv(scenarios_frame(saved)),
+                "coverage_scenario_definitions.csv",
+                "text/csv",
+                key="cov_dl_defs",
+            )
+            if d4.button("Clear saved scenarios", key="cov_clear"):
                 st.session_state[SAVED_KEY] = []
                 st.rerun()

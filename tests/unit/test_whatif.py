@@ -174,3 +174,20 @@ def test_scenarios_off_the_15_minute_grid_need_a_finer_aggregate(tiny_snapshot, 
     # Gained: A05 (Sat), A07 (Mon 15:15), A09 (Sun) and Beta's weekend calls on 2, 8 and 9 Feb;
     # not Beta's call on Saturday 1 Feb, the holiday.
     assert wi.evaluate_scenario(held, teams, xmas, WEEKS).extra_covered == 6
+
+
+def test_scenarios_round_trip_through_csv():
+    import io
+
+    drawn = wi.Scenario(
+        "drawn",
+        "draw_zone",
+        program="ARC",
+        schedule="24/7",
+        geojson=box(-84.53, 39.10, -84.51, 39.12).__geo_interface__,
+    )
+    drawn.geojson = json.loads(json.dumps(drawn.geojson))  # tuples -> lists, as from a browser
+    scenarios = [wi.Scenario("late", "extend", team_id="ARC-1", minutes_after=60), drawn]
+    csv = to_safe_csv(wi.scenarios_frame(scenarios))
+    back = wi.scenarios_from_frame(pd.read_csv(io.BytesIO(csv)))
+    assert back == scenarios

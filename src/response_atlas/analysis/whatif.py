@@ -249,6 +249,28 @@ def scenarios_to_json(scenarios: list[Scenario]) -> str:
     return json.dumps([s.to_dict() for s in scenarios], indent=2, sort_keys=True)
 
 
+def scenarios_frame(scenarios: list[Scenario]) -> pd.DataFrame:
+    """Scenario definitions as a table (one row each; a drawn zone as GeoJSON text), for CSV."""
+    rows = []
+    for s in scenarios:
+        row = s.to_dict()
+        row["geojson"] = json.dumps(row["geojson"]) if row["geojson"] else ""
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[f.name for f in fields(Scenario)])
+
+
+def scenarios_from_frame(frame: pd.DataFrame) -> list[Scenario]:
+    """The inverse of :func:`scenarios_frame` (e.g. after ``pd.read_csv``)."""
+    out = []
+    for row in frame.to_dict("records"):
+        clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+        clean["geojson"] = json.loads(clean["geojson"]) if clean.get("geojson") else None
+        for k in ("minutes_before", "minutes_after", "shift_minutes"):
+            clean[k] = int(clean.get(k) or 0)
+        out.append(Scenario.from_dict(clean))
+    return out
+
+
 def scenarios_from_json(text: str) -> list[Scenario]:
     """Scenarios from :func:`scenarios_to_json` output."""
     data = json.loads(text)
