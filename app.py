@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from response_atlas.pages_registry import pages_for_role
-from response_atlas.ui.auth import resolve_role, render_login
+from response_atlas.ui.auth import render_login, resolve_role
 from response_atlas.ui.context import build_context
 from response_atlas.ui.layout import apply_presentation_mode, ensure_data
 
