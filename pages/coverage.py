@@ -292,7 +292,14 @@ with whatif_tab:
                 "0.1 km²) is inside; domestic violence and overdose calls count by area "
                 "(an area is inside when its central point is)."
             )
-            draw_map = zones_map(snap.zones, snap.areas, tiles=ctx.settings.tiles, draw=True)
+            # Areas shaded by the program's uncovered calls, to show where a zone would help.
+            draw_map = zones_map(
+                snap.zones,
+                snap.areas,
+                coverage_by_area(data, new_program),
+                tiles=ctx.settings.tiles,
+                draw=True,
+            )
             drawn = st_folium(
                 draw_map,
                 key="cov_draw_map",
