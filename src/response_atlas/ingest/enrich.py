@@ -20,6 +20,8 @@ import h3
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import shapely
+from pyproj import Transformer
 
 from response_atlas.config import GEOGRAPHIC_CRS, H3_COARSE, H3_FINE, PROJECTED_CRS, TIMEZONE
 from response_atlas.schema import (
@@ -52,18 +54,33 @@ def fix_coordinates(lat: pd.Series, lon: pd.Series) -> tuple[pd.Series, pd.Serie
     return lat, lon, counts
 
 
-def _points(lat: np.ndarray, lon: np.ndarray) -> gpd.GeoSeries:
-    return gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=GEOGRAPHIC_CRS).to_crs(PROJECTED_CRS)
+def _points(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Shapely points in the projected CRS.
+
+    The coordinates are projected as arrays and the points built once, in the projected CRS:
+    the same pyproj transformation ``GeoSeries.to_crs`` applies, without building and then
+    rewriting a million geographic points.
+    """
+    x, y = _TO_PROJECTED.transform(np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64"))
+    return shapely.points(x, y)
 
 
-def assign_areas(lat: np.ndarray, lon: np.ndarray, areas: gpd.GeoDataFrame) -> np.ndarray:
-    """Index into ``areas`` for each point (-1: in no area); borders go to the first by name."""
+_TO_PROJECTED = Transformer.from_crs(GEOGRAPHIC_CRS, PROJECTED_CRS, always_xy=True)
+
+
+def assign_areas(lat: np.ndarray, lon: np.ndarray, areas: gpd.GeoDataFrame,
+                 points: np.ndarray | None = None) -> np.ndarray:
+    """Index into ``areas`` for each point (-1: in no area); borders go to the first by name.
+
+    ``points``: the same points already projected (``_points``), to share the work with zones.
+    """
     out = np.full(len(lat), -1, dtype=np.int64)
     if len(lat) == 0 or areas.empty:
         return out
     order = np.argsort(areas["area"].to_numpy(dtype=str), kind="stable")
     projected = areas.geometry.to_crs(PROJECTED_CRS).iloc[order].reset_index(drop=True)
-    point_idx, poly_idx = projected.sindex.query(_points(lat, lon).values, predicate="intersects")
+    points = _points(lat, lon) if points is None else points
+    point_idx, poly_idx = projected.sindex.query(points, predicate="intersects")
     if len(point_idx):
         best = np.full(len(lat), np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(best, point_idx, poly_idx)
@@ -72,13 +89,15 @@ def assign_areas(lat: np.ndarray, lon: np.ndarray, areas: gpd.GeoDataFrame) -> n
     return out
 
 
-def assign_zones(lat: np.ndarray, lon: np.ndarray, zones: gpd.GeoDataFrame) -> pa.ListArray:
+def assign_zones(lat: np.ndarray, lon: np.ndarray, zones: gpd.GeoDataFrame,
+                 points: np.ndarray | None = None) -> pa.ListArray:
     """For each point, the list of zone ids whose polygon contains it (border included)."""
     offsets = np.zeros(len(lat) + 1, dtype=np.int32)
     if len(lat) == 0 or zones.empty:
         return pa.ListArray.from_arrays(pa.array(offsets), pa.array([], type=pa.string()))
     projected = zones.geometry.to_crs(PROJECTED_CRS).reset_index(drop=True)
-    point_idx, zone_idx = projected.sindex.query(_points(lat, lon).values, predicate="intersects")
+    points = _points(lat, lon) if points is None else points
+    point_idx, zone_idx = projected.sindex.query(points, predicate="intersects")
     order = np.lexsort((zone_idx, point_idx))
     point_idx, zone_idx = point_idx[order], zone_idx[order]
     np.add.at(offsets, point_idx + 1, 1)
@@ -136,25 +155,32 @@ def enrich_calls(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDat
     _, first, codes = np.unique(key, return_index=True, return_inverse=True)
     u_lat, u_lon = p_lat[first], p_lon[first]
 
-    area_of_point = assign_areas(u_lat, u_lon, areas)
+    points = _points(u_lat, u_lon)
+    area_of_point = assign_areas(u_lat, u_lon, areas, points=points)
+    # Area and status as small label lists plus one index per call (an Arrow take builds the
+    # string columns without a Python object per call).
     names = areas["area"].to_numpy(dtype=object)
-    area = np.full(len(calls), AREA_MISSING_LABEL, dtype=object)
-    status = np.full(len(calls), LOCATION_MISSING, dtype=object)
+    n_names = len(names)
+    missing_slot, outside_slot = n_names, n_names + 1
+    area_index = np.full(len(calls), missing_slot, dtype=np.int64)
     point_area = area_of_point[codes]
     in_area = point_area >= 0
     idx_point = np.flatnonzero(has_point)
-    area[idx_point[in_area]] = names[point_area[in_area]]
-    status[idx_point[in_area]] = LOCATION_IN_AREA
-    area[idx_point[~in_area]] = AREA_OUTSIDE_LABEL
-    status[idx_point[~in_area]] = LOCATION_OUTSIDE
+    area_index[idx_point[in_area]] = point_area[in_area]
+    area_index[idx_point[~in_area]] = outside_slot
+    area_labels = pa.array([*names, AREA_MISSING_LABEL, AREA_OUTSIDE_LABEL], type=pa.string())
+    status_labels = pa.array([*[LOCATION_IN_AREA] * n_names, LOCATION_MISSING, LOCATION_OUTSIDE],
+                             type=pa.string())
+    take_area = pa.array(area_index)
 
     full_index = np.full(len(calls), len(u_lat), dtype=np.int64)  # last slot: no point
     full_index[idx_point] = codes
-    zone_lists = assign_zones(u_lat, u_lon, zones)
+    take_point = pa.array(full_index)
+    zone_lists = assign_zones(u_lat, u_lon, zones, points=points)
     zone_lists = pa.concat_arrays([zone_lists, pa.array([[]], type=pa.list_(pa.string()))])
-    zone_ids = zone_lists.take(pa.array(full_index))
-    fine = np.append(h3_cells(u_lat, u_lon, H3_FINE), None)[full_index]
-    coarse = np.append(h3_cells(u_lat, u_lon, H3_COARSE), None)[full_index]
+    zone_ids = zone_lists.take(take_point)
+    fine = pa.array(np.append(h3_cells(u_lat, u_lon, H3_FINE), None), type=pa.string())
+    coarse = pa.array(np.append(h3_cells(u_lat, u_lon, H3_COARSE), None), type=pa.string())
 
     triage = _classify(calls["incident_code"], rules)
     received = calls["received_at"]
@@ -178,11 +204,11 @@ def enrich_calls(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDat
         "address": _text(calls["address"]),
         "lat": lat.to_numpy(),
         "lon": lon.to_numpy(),
-        "area": _text(area),
-        "location_status": _text(status),
+        "area": pd.Series(area_labels.take(take_area), dtype=_STR),
+        "location_status": pd.Series(status_labels.take(take_area), dtype=_STR),
         "zone_ids": pd.Series(zone_ids, dtype=pd.ArrowDtype(pa.list_(pa.string()))),
-        "h3_fine": _text(fine),
-        "h3_coarse": _text(coarse),
+        "h3_fine": pd.Series(fine.take(take_point), dtype=_STR),
+        "h3_coarse": pd.Series(coarse.take(take_point), dtype=_STR),
         "category": triage["category"],
         "tier": triage["tier"],
         "rule_id": triage["rule_id"],
@@ -198,5 +224,8 @@ def enrich_calls(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDat
         "source_file": _text(calls["source_file"].astype(str).to_numpy()),
         "source_row": calls["source_row"].astype("int32").to_numpy(),
     })
-    locations = {s: int((status == s).sum()) for s in (LOCATION_IN_AREA, LOCATION_OUTSIDE, LOCATION_MISSING)}
+    slots = np.bincount(area_index, minlength=n_names + 2)
+    locations = {LOCATION_IN_AREA: int(slots[:n_names].sum()),
+                 LOCATION_OUTSIDE: int(slots[outside_slot]),
+                 LOCATION_MISSING: int(slots[missing_slot])}
     return out[list(SNAPSHOT_CALL_COLUMNS)], fixes, locations
