@@ -105,3 +105,14 @@ def test_empty_layers_draw_nothing_and_do_not_fail():
     html = maps.map_html(m)
     assert "L.geoJson" not in html and "heatLayer" not in html
     assert "tiles.example" in html
+
+
+def test_freeze_ids_make_the_same_map_render_the_same_html(hostile_areas):
+    def build() -> str:
+        m = maps.base_map()
+        maps.add_choropleth(m, hostile_areas, "calls", "Calls", {"area": "Area"})
+        maps.add_layer_control(m)
+        return maps.map_html(maps.freeze_ids(m))
+
+    # folium's random ids would differ; st_folium would redraw the map on every rerun
+    assert build() == build()

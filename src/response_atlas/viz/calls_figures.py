@@ -128,7 +128,7 @@ def build_calls_map(
     if "hotspots" in layers and hotspots is not None:
         add_hotspot_layer(m, hotspots, show=True, legend_offset=offset)
     maps.add_layer_control(m)
-    return m
+    return maps.freeze_ids(m)
 
 
 def difference_map(
@@ -153,7 +153,7 @@ def difference_map(
     maps.add_choropleth(m, gdf, "value", "Change in calls",
                         {"area": "Area", "change_text": "Change", "note": "Note"},
                         name="Change in calls", colors=colors, legend_items=items)
-    return m
+    return maps.freeze_ids(m, "diff")
 
 
 def _diverging_colors(values: pd.Series, span: float) -> tuple[list[str], list[tuple[str, str]]]:
@@ -189,11 +189,14 @@ def hour_weekday_figure(matrix: pd.DataFrame, public: bool = True,
     fig = go.Figure(go.Heatmap(
         z=z.to_numpy(), x=list(WEEKDAY_NAMES), y=[f"{h:02d}:00" for h in matrix.index],
         text=text.to_numpy(), hovertemplate="%{x} %{y}: %{text} calls<extra></extra>",
-        colorscale="Cividis", colorbar={"title": "Calls"}, hoverongaps=True,
+        colorscale="Cividis", colorbar={"title": "Calls"}, hoverongaps=False,
+        zmin=0, zmax=max(1.0, float(z.max().max()) if z.notna().any().any() else 1.0),
+        xgap=1, ygap=1,
     ))
     fig.update_yaxes(autorange="reversed", title="Hour of day")
-    fig.update_xaxes(title="Day of week", side="top")
-    fig.update_layout(title="When calls come in", height=520, margin={"t": 80, "b": 20})
+    fig.update_xaxes(side="top")
+    fig.update_layout(title="Calls by hour and day", height=540,
+                      margin={"t": 90, "b": 20}, plot_bgcolor="#FFFFFF")
     return fig
 
 

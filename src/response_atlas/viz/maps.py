@@ -307,6 +307,21 @@ def add_layer_control(m: folium.Map, collapsed: bool = False) -> folium.Map:
     return m
 
 
+def freeze_ids(m: folium.Map, prefix: str = "atlas") -> folium.Map:
+    """Give every element a stable id (folium draws random ones) so the same map renders the
+    same HTML on every rerun: st_folium then keeps the drawn map instead of redrawing it, and a
+    click made during a rerun is not lost."""
+    counter = iter(range(1_000_000))
+
+    def walk(element) -> None:
+        element._id = f"{prefix}{next(counter):05d}"
+        for child in element._children.values():
+            walk(child)
+
+    walk(m)
+    return m
+
+
 def map_html(m: folium.Map) -> str:
     """The full standalone HTML of ``m`` (for size measurement and tests)."""
     return m.get_root().render()

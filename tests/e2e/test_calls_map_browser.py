@@ -1,0 +1,113 @@
+"""Calls map in a real browser: the areas are drawn, a click opens the panel, hostile names stay
+text (a second server on a snapshot whose area names and incident codes carry script)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from response_atlas.ingest.snapshot_writer import write_snapshot
+from tests import tiny_snapshot as tiny
+from tests.e2e.conftest import (
+    PROJECT_ROOT,
+    _free_port,
+    _wait_healthy,
+    open_app,
+    screenshot,
+    wait_for_app,
+)
+
+QUERY = "from=2025-01-01&to=2025-06-30"
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+HOSTILE = {"Alpha": "<img src=x onerror=alert(1)>", "Beta": "${alert(1)}"}
+
+
+def _map(page):
+    """The first st_folium iframe (the calls map), once Leaflet has drawn its polygons."""
+    frame = page.frame_locator(MAP_FRAME).first
+    frame.locator("path.leaflet-interactive").first.wait_for()
+    return frame
+
+
+def test_map_draws_the_areas_and_a_click_opens_the_panel(page, app_server):
+    open_app(page, app_server, "calls_map", QUERY)
+    frame = _map(page)
+    # three area polygons (Alpha, Beta, Gamma), nothing else with the default "areas" layer
+    assert frame.locator("path.leaflet-interactive").count() == 3
+    assert frame.locator(".atlas-legend").count() == 1
+    screenshot(page, "calls_map")
+    # the squares run west to east: Alpha, Beta, Gamma; click the middle one
+    _click(frame.locator("path.leaflet-interactive").nth(1))
+    page.get_by_role("heading", name="Beta").wait_for()
+    wait_for_app(page)
+    panel_metric = page.locator('[data-testid="stMetric"]').first
+    assert "16" in panel_metric.inner_text()
+    screenshot(page, "calls_map_panel")
+
+
+def _click(locator) -> None:
+    """Hover like a user, then click. Headless chromium's trusted click on a Leaflet SVG path
+    reaches only the map, not the layer (seen with Leaflet 1.9.4 here), so the click event is
+    dispatched on the path itself: Leaflet and st_folium then handle it as a layer click."""
+    locator.hover()
+    locator.dispatch_event("click")
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    """A second app server on the tiny snapshot with script in area names and incident codes."""
+    data_dir = tmp_path_factory.mktemp("hostile-data")
+    areas = tiny.area_frame()
+    areas["area"] = areas["area"].replace(HOSTILE)
+    calls = tiny.calls_frame()
+    calls["area"] = calls["area"].replace(HOSTILE)
+    calls.loc[calls["incident_code"] == "THEFTR", "incident_code"] = "<img src=y onerror=alert(2)>"
+    write_snapshot(data_dir / "snapshots", {"calls": calls, "areas": areas,
+                                            "zones": tiny.zones_frame(),
+                                            "contacts": tiny.contacts_frame()},
+                   {"data_as_of": "2025-06-12"}, rules_text=tiny.RULES_YAML)
+    port = _free_port()
+    log = data_dir / "streamlit.log"
+    env = {**os.environ, "ATLAS_DATA_DIR": str(data_dir),
+           "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT / "src"), str(PROJECT_ROOT)])}
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true",
+           "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base_url, proc, log)
+        yield base_url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def test_hostile_names_do_not_run_script(page, hostile_server):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    open_app(page, hostile_server, "calls_map", QUERY)
+    frame = _map(page)
+    polygons = frame.locator("path.leaflet-interactive")
+    assert polygons.count() == 3
+    # hovering writes each tooltip with innerHTML: the escaped name must show as text
+    polygons.nth(0).hover()
+    tooltip = frame.locator(".leaflet-tooltip")
+    tooltip.wait_for()
+    assert "<img src=x onerror=alert(1)>" in tooltip.inner_text()
+    assert frame.locator(".leaflet-tooltip img").count() == 0
+    polygons.nth(1).hover()
+    frame.locator(".leaflet-tooltip", has_text="${alert(1)}").wait_for()
+    # open the panel of the first area: its top incident codes include the hostile code
+    _click(polygons.nth(0))
+    page.get_by_role("heading", name="<img src=x onerror=alert(1)>").wait_for()
+    wait_for_app(page)
+    page.get_by_text("<img src=x onerror=alert(1)>", exact=True).first.wait_for()
+    screenshot(page, "calls_map_hostile")
+    assert page.locator("img[src=x], img[src=y]").count() == 0
+    assert dialogs == []
