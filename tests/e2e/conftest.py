@@ -159,6 +159,11 @@ def wait_for_app(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
     page.wait_for_selector(RUN_DONE, state="attached", timeout=timeout_ms)
     page.wait_for_selector(MAIN_TITLE, timeout=timeout_ms)
     page.wait_for_selector(RUN_DONE, state="attached", timeout=timeout_ms)
+    # elements left over from the previous run are marked stale until the run replaces them
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stElementContainer\"][data-stale=\"true\"]')",
+        timeout=timeout_ms,
+    )
     errors = page.locator('[data-testid="stException"]')
     if errors.count():
         raise AssertionError(f"Streamlit exception on page: {errors.first.inner_text()[:2000]}")

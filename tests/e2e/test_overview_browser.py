@@ -13,21 +13,19 @@ from tests.e2e.conftest import login_as_staff, open_app, screenshot
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 
-def _metric_values(page) -> dict[str, str]:
-    out = {}
-    for metric in page.locator('[data-testid="stMetric"]').all():
-        label = metric.locator('[data-testid="stMetricLabel"]').inner_text().strip()
-        out[label] = metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
-    return out
+def _metric(page, label: str):
+    """The value element of the metric labelled ``label`` (auto-waiting locator)."""
+    return (page.locator('[data-testid="stMetric"]').filter(has_text=label)
+            .locator('[data-testid="stMetricValue"]'))
 
 
 def test_public_overview_numbers(page, app_server):
     open_app(page, app_server, query="from=2025-01-01")
-    page.get_by_role("heading", name="Overview").wait_for()
-    values = _metric_values(page)
-    assert values.get("Calls in range") == "48", values
-    assert values["Eligible for a crisis team"] == "46%"
-    assert values["Repeat locations"] == "fewer than 11"
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    expect(_metric(page, "Calls in range")).to_have_text("48")
+    expect(_metric(page, "Eligible for a crisis team")).to_have_text("46%")
+    expect(_metric(page, "Repeat locations")).to_have_text("fewer than 11")
+    expect(_metric(page, "Eligible, team on duty")).to_have_text("too few calls to show")
     # public navigation has no staff pages
     assert page.get_by_role("link", name="Data and refresh").count() == 0
     screenshot(page, "overview-public")
@@ -35,8 +33,8 @@ def test_public_overview_numbers(page, app_server):
 
 def test_staff_sign_in_shows_exact_figures(page, app_server_staff):
     login_as_staff(page, app_server_staff, query="from=2025-01-01")
-    page.get_by_text("68%").wait_for()
-    assert _metric_values(page)["Repeat locations"] == "6"
+    expect(_metric(page, "Eligible, team on duty")).to_have_text("68%")
+    expect(_metric(page, "Repeat locations")).to_have_text("6")
     screenshot(page, "overview-staff")
 
 
