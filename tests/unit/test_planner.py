@@ -49,6 +49,10 @@ def test_two_teams_one_capped_by_capacity():
     assert r.served_with_budget == pytest.approx(1820 * 1_000_000 / 1_231_360)
     assert r.team_hours_with_budget == pytest.approx(1_000_000 / 296)
     assert r.funding_gap_per_year == 231_360
+    per_team = pl.team_breakdown(loads(("T1", "ARC", 40.0, 10), ("T2", "ARC", 40.0, 100)), 2.0,
+                                 INPUTS)
+    assert per_team[["covered", "capacity", "served"]].values.tolist() == [
+        [260, 1560, 260], [2600, 1560, 1560]]
 
 
 def test_one_team_within_budget_has_no_gap():

@@ -246,6 +246,17 @@ def eligible_for(data: CoverageData, programs) -> int:
     return int(rows.loc[rows["program"].isin(list(programs)), "calls"].sum())
 
 
+def team_breakdown(loads: pd.DataFrame, weeks: float, inputs: PlanInputs) -> pd.DataFrame:
+    """Per team and year: ``team_id, program, weekly_hours, covered, capacity, served`` (the same
+    arithmetic as :func:`plan`, one row per team)."""
+    out = loads[["team_id", "program", "weekly_hours"]].copy()
+    out["covered"] = loads["covered"].to_numpy(float) * WEEKS_PER_YEAR / weeks
+    out["capacity"] = (loads["weekly_hours"].to_numpy(float) * WEEKS_PER_YEAR
+                       / inputs.shift_hours * inputs.calls_per_shift)
+    out["served"] = out[["covered", "capacity"]].min(axis=1)
+    return out
+
+
 @dataclass(frozen=True)
 class PlanResult:
     """Yearly figures of a plan (see the module docstring for each formula)."""
@@ -380,3 +391,28 @@ def format_comparison(table: pd.DataFrame) -> pd.DataFrame:
         shown[column] = [format_figure(f, v) for f, v in zip(shown["figure"], shown[column],
                                                               strict=True)]
     return shown
+
+
+SHARE_INPUTS = ("police_arrest_share", "police_transport_share", "team_transport_share",
+                "without_police_share")
+
+
+def format_input(name: str, value: float) -> str:
+    """An input value as text: shares in %, dollars with $, others as numbers."""
+    label = INPUT_SOURCES[name][0]
+    if name in SHARE_INPUTS:
+        return f"{value:.0%}"
+    if "($)" in label:
+        return f"${value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def assumptions_table(inputs: list[PlanInputs]) -> pd.DataFrame:
+    """``Input, Value, Source``: one row per input; values of several plans joined by " / "."""
+    rows = [
+        {"Input": label,
+         "Value": " / ".join(format_input(name, getattr(i, name)) for i in inputs),
+         "Source": source}
+        for name, (label, source) in INPUT_SOURCES.items()
+    ]
+    return pd.DataFrame(rows, columns=["Input", "Value", "Source"])

@@ -1,0 +1,1 @@
+"""Printable reports (HTML with print CSS) for meetings."""
