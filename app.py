@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from response_atlas.pages_registry import pages_for_role
@@ -22,7 +24,7 @@ specs = pages_for_role(role)
 sections: dict[str, list] = {}
 for spec in specs:
     sections.setdefault(spec.section, []).append(
-        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.path[6:-3])
+        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=Path(spec.path).stem)
     )
 navigation = st.navigation(sections)
 ctx = build_context(role)

@@ -10,7 +10,7 @@ def _metrics(at) -> dict[str, str]:
 
 
 def test_public_overview_shows_suppressed_figures(tiny_data_dir):
-    at = run_page("pages/overview.py", tiny_data_dir, query={"from": "2025-01-01"})
+    at = run_page("pages/public/overview.py", tiny_data_dir, query={"from": "2025-01-01"})
     assert not at.exception
     assert at.title[0].value == "Overview"
     assert _metrics(at) == {
@@ -24,7 +24,7 @@ def test_public_overview_shows_suppressed_figures(tiny_data_dir):
 
 
 def test_staff_overview_shows_exact_figures(tiny_data_dir):
-    at = run_page("pages/overview.py", tiny_data_dir, role="staff", query={"from": "2025-01-01"})
+    at = run_page("pages/public/overview.py", tiny_data_dir, role="staff", query={"from": "2025-01-01"})
     assert not at.exception
     assert _metrics(at) == {
         "Calls in range": "48",
@@ -35,7 +35,7 @@ def test_staff_overview_shows_exact_figures(tiny_data_dir):
 
 
 def test_area_filter_from_the_link(tiny_data_dir):
-    at = run_page("pages/overview.py", tiny_data_dir, role="staff",
+    at = run_page("pages/public/overview.py", tiny_data_dir, role="staff",
                   query={"from": "2025-01-01", "area": "Beta"})
     assert not at.exception
     values = _metrics(at)
@@ -45,7 +45,7 @@ def test_area_filter_from_the_link(tiny_data_dir):
 
 
 def test_period_without_calls_shows_a_message(tiny_data_dir):
-    at = run_page("pages/overview.py", tiny_data_dir,
+    at = run_page("pages/public/overview.py", tiny_data_dir,
                   query={"from": "2025-01-20", "to": "2025-01-31"})
     assert not at.exception
     assert any("No calls match these filters" in i.value for i in at.info)
