@@ -82,14 +82,14 @@ def show_rule_counts(table, key: str) -> None:
         category=table["category"].map(category_label), tier=table["tier"].map(tier_label)
     )
     st.dataframe(
-        shown[["order", "id", "description", "category", "tier", "calls", "made_stricter",
+        shown[["order", "id", "calls", "made_stricter", "category", "tier", "description",
                "pattern"]],
         hide_index=True,
         key=key,
         column_config={
             "order": st.column_config.NumberColumn("Order", help="Rules are tried top first."),
             "id": "Rule",
-            "description": st.column_config.TextColumn("What it covers", width="large"),
+            "description": st.column_config.TextColumn("What it covers", width="medium"),
             "category": "Call type",
             "tier": "Tier",
             "calls": st.column_config.NumberColumn("Calls matched", format="%d"),
@@ -213,13 +213,15 @@ edited_rules = st.data_editor(
     hide_index=True,
     column_config={
         "order": st.column_config.NumberColumn(
-            "Order", help="Lower is tried first; change it to move a rule.", step=1),
+            "Order", help="Lower is tried first; change it to move a rule.", step=1,
+            width="small"),
         "id": st.column_config.TextColumn("Rule", required=True),
         "pattern": st.column_config.TextColumn("Pattern", required=True, width="medium"),
         "category": st.column_config.SelectboxColumn(
             "Call type", options=list(CATEGORIES), format_func=category_label, required=True),
         "tier": st.column_config.SelectboxColumn(
-            "Tier", options=list(TIERS), format_func=tier_label, required=True),
+            "Tier", options=list(TIERS), format_func=tier_label, required=True,
+            width="medium"),
         "description": st.column_config.TextColumn("What it covers", width="large"),
     },
 )

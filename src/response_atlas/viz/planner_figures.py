@@ -37,7 +37,8 @@ def budget_figure(named: list[tuple[str, PlanResult]]) -> go.Figure:
                 marker_color=WITHIN, hovertemplate="%{y}: %{x:$,.0f}<extra></extra>")
     fig.add_bar(y=names, x=gap, orientation="h", name="Funding gap each year",
                 marker_color=GAP, hovertemplate="%{y}: gap %{x:$,.0f}<extra></extra>",
-                text=[_money(g) if g > 0 else "" for g in gap], textposition="outside")
+                text=[_money(g) if g > 0 else "" for g in gap], textposition="inside",
+                insidetextanchor="middle")
     if named:
         budget = named[0][1].budget
         fig.add_vline(x=budget, line_dash="dash", line_color=OKABE_ITO["black"],
@@ -45,9 +46,9 @@ def budget_figure(named: list[tuple[str, PlanResult]]) -> go.Figure:
                       annotation_position="top")
     fig.update_layout(
         barmode="stack", title="Annual cost against the pilot budget",
-        xaxis_title="Dollars per year", xaxis_tickformat="$,.0f", yaxis_autorange="reversed",
-        legend={"orientation": "h", "y": -0.3}, margin={"l": 10, "r": 40, "t": 60, "b": 10},
-        height=max(220, 90 + 60 * len(named)),
+        xaxis_tickformat="$,.0f", yaxis_autorange="reversed",
+        legend={"orientation": "h", "y": -0.25, "x": 0}, margin={"l": 10, "r": 20, "t": 70, "b": 10},
+        height=max(260, 130 + 60 * len(named)),
     )
     return fig
 
