@@ -25,8 +25,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/public/equity.py", "Equity", ":material/balance:", PUBLIC, "Explore"),
     PageSpec("pages/staff/repeats.py", "Repeat addresses", ":material/repeat:", STAFF, "Program leads"),
     PageSpec("pages/staff/coverage.py", "Coverage and gaps", ":material/shield:", STAFF, "Program leads"),
-    PageSpec("pages/triage.py", "Triage rules", ":material/rule:", STAFF, "Program leads"),
-    PageSpec("pages/planner.py", "Pilot planner", ":material/calculate:", STAFF, "Program leads"),
+    PageSpec("pages/staff/triage.py", "Triage rules", ":material/rule:", STAFF, "Program leads"),
+    PageSpec("pages/staff/planner.py", "Pilot planner", ":material/calculate:", STAFF, "Program leads"),
     PageSpec("pages/staff/data.py", "Data and refresh", ":material/database:", STAFF, "Program leads"),
     PageSpec("pages/public/about.py", "About and methods", ":material/info:", PUBLIC, "About"),
 )

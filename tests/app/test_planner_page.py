@@ -11,6 +11,7 @@ import pytest
 from response_atlas.pages_registry import PAGES
 from tests.apptest_helpers import run_page
 
+OVERVIEW = next(p.path for p in PAGES if p.title == "Overview")
 PAGE = next(p.path for p in PAGES if p.title == "Pilot planner")
 
 
@@ -79,6 +80,6 @@ def test_bad_hours_are_reported_not_raised(tiny_data_dir):
 
 
 def test_public_role_cannot_reach_the_page(tiny_data_dir):
-    at = run_page("pages/overview.py", tiny_data_dir, role="public")
+    at = run_page(OVERVIEW, tiny_data_dir, role="public")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGE)

@@ -8,6 +8,7 @@ from response_atlas.pages_registry import PAGES
 from tests.apptest_helpers import run_page
 from tests.tiny_snapshot import RULES_YAML, build_tiny_snapshot
 
+OVERVIEW = next(p.path for p in PAGES if p.title == "Overview")
 PAGE = next(p.path for p in PAGES if p.title == "Triage rules")
 
 
@@ -105,7 +106,7 @@ def test_save_writes_a_new_version_and_refresh_failure_is_reported(tmp_path):
 
 
 def test_public_role_cannot_reach_the_page(tiny_data_dir):
-    at = run_page("pages/overview.py", tiny_data_dir, role="public")
+    at = run_page(OVERVIEW, tiny_data_dir, role="public")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGE)
 
