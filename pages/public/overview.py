@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit_folium import st_folium
 
+from response_atlas.analysis.calls import area_counts
 from response_atlas.analysis.overview import (
+    busiest_areas,
     compute_overview,
     monthly_share,
     overview_metrics,
@@ -12,8 +15,17 @@ from response_atlas.analysis.overview import (
 )
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.viz.calls_figures import build_calls_map
 from response_atlas.viz.palettes import FLOW_COLORS, OKABE_ITO
 from response_atlas.viz.sparklines import build_sparkline
+
+# Worded values ("fewer than 11", "too few calls to show") wrap instead of being cut to "fewer tha...".
+_WRAP_METRICS_CSS = """<style>
+.st-key-overview_cards [data-testid="stMetricValue"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  line-height: 1.15;
+}
+</style>"""
 
 ctx = get_context()
 page_header(
@@ -42,7 +54,8 @@ trends = {
                  FLOW_COLORS["without_police"], True),
 }
 
-columns = st.columns(len(metrics), border=True)
+st.html(_WRAP_METRICS_CSS)
+columns = st.container(key="overview_cards").columns(len(metrics), border=True)
 for column, metric in zip(columns, metrics, strict=True):
     with column:
         st.metric(metric.label, metric.text, help=metric.help)
@@ -58,6 +71,24 @@ for column, metric in zip(columns, metrics, strict=True):
             st.caption("Monthly, over the selected period")
         elif metric.key == "repeat":
             st.caption(metric.help)
+
+if result.calls:
+    st.subheader("Calls per 1,000 residents by area")
+    counts = cached_query(ctx.snapshot, area_counts, ctx.filters)
+    map_col, table_col = st.columns([3, 2])
+    with map_col:
+        area_map = build_calls_map(ctx.snapshot.areas, counts, "rate", ("areas",), public=public,
+                                   tiles=ctx.settings.tiles or None, threshold=threshold)
+        st_folium(area_map, key="overview_map", height=380, use_container_width=True,
+                  returned_objects=[])
+    with table_col:
+        st.markdown("**Busiest areas**")
+        st.dataframe(busiest_areas(counts, public, threshold), hide_index=True,
+                     key="busiest_areas")
+        st.caption("Top 5 by calls per 1,000 residents. The **Calls map** page has every area, "
+                   "hexagons and hours."
+                   + (f" Areas with 1 to {threshold} calls are light gray on the map and listed last."
+                      if public else ""))
 
 if public and any(metric.suppressed for metric in metrics):
     st.caption(

@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 from response_atlas.viz import assets
 from tests.e2e.conftest import login_as_staff, open_app, screenshot
 
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 
@@ -26,6 +28,11 @@ def test_public_overview_numbers(page, app_server):
     expect(_metric(page, "Eligible for a crisis team")).to_have_text("46%")
     expect(_metric(page, "Repeat locations")).to_have_text("fewer than 11")
     expect(_metric(page, "Eligible, team on duty")).to_have_text("too few calls to show")
+    # the area map draws the three area polygons (Alpha, Beta, Gamma), with its legend
+    frame = page.frame_locator(MAP_FRAME).first
+    expect(frame.locator("path.leaflet-interactive")).to_have_count(3)
+    expect(frame.locator(".atlas-legend")).to_have_count(1)
+    expect(page.get_by_text("Busiest areas")).to_be_visible()
     # public navigation has no staff pages
     assert page.get_by_role("link", name="Data and refresh").count() == 0
     screenshot(page, "overview-public")

@@ -100,3 +100,17 @@ def test_coverage_agrees_with_the_coverage_page(tiny_snapshot, result):
     arc = coverage.coverage_by_program(coverage.baseline_coverage(tiny_snapshot, YEAR))
     arc = arc.set_index("program").loc["ARC"]
     assert (arc["eligible"], arc["covered"]) == (result.eligible_in_zone, result.eligible_on_duty)
+
+
+def test_busiest_areas_rank_by_rate_and_hide_small_counts_in_public():
+    counts = pd.DataFrame({"area": ["A", "B", "C", "D", "E", "F"],
+                           "calls": [40, 30, 5, 0, 25, 12],
+                           "rate_per_1000": [4.0, 15.0, 50.0, 0.0, 5.0, 6.0]})
+    staff = ov.busiest_areas(counts, public=False, n=3)
+    assert staff.values.tolist() == [["C", "5", "50.0"], ["B", "30", "15.0"], ["F", "12", "6.0"]]
+    # public: C (5) is hidden, and F (12, the smallest other) with it so C cannot be worked
+    # out from the total; hidden areas rank after the shown ones, by name
+    public = ov.busiest_areas(counts, public=True)
+    assert public.values.tolist() == [
+        ["B", "30", "15.0"], ["E", "25", "5.0"], ["A", "40", "4.0"], ["D", "0", "0.0"],
+        ["C", "fewer than 11", "not shown"]]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from response_atlas.analysis.calls import suppress_columns, suppressed_mask
 from response_atlas.filters import Filters, build_where
 from response_atlas.privacy import SUPPRESSED_LABEL, is_suppressed
 from response_atlas.schedule import ScheduleError, parse_schedule
@@ -30,6 +31,7 @@ ELIGIBLE_TIER = "alternative"
 ALTERNATIVE_PROGRAMS = ("ARC",)  # teams that answer alternative-tier calls instead of police
 REPEAT_THRESHOLD = 3
 REPEAT_WINDOW_DAYS = 90
+BUSIEST_AREAS = 5
 
 
 @dataclass(frozen=True)
@@ -273,3 +275,26 @@ def monthly_share(part: pd.Series, whole: pd.Series, public: bool, threshold: in
         hide = [share_is_suppressed(int(p), int(w), threshold) for p, w in zip(part, whole, strict=True)]
         share = share.mask(pd.Series(hide, index=share.index))
     return share
+
+
+def busiest_areas(counts: pd.DataFrame, public: bool, threshold: int = 10,
+                  n: int = BUSIEST_AREAS) -> pd.DataFrame:
+    """The ``n`` areas with the most calls per 1,000 residents, as display text.
+
+    ``counts`` is :func:`response_atlas.analysis.calls.area_counts` (every area). Suppression is
+    decided over all areas (with its complementary cell, since the page shows the total), not
+    over the top ``n``. In public views areas whose count is hidden are ranked after the shown
+    ones, by name: ranking them by their true rate would hint at the hidden count.
+    Columns ``Area, Calls, Calls per 1,000 residents``.
+    """
+    ranked = counts[["area", "calls", "rate_per_1000"]].copy()
+    hidden = suppressed_mask(ranked["calls"], threshold) if public else pd.Series(False, ranked.index)
+    ranked["_hidden"] = hidden.to_numpy()
+    ranked["_rate"] = ranked["rate_per_1000"].where(~hidden)
+    ranked = ranked.sort_values(["_hidden", "_rate", "area"], ascending=[True, False, True],
+                                na_position="last")
+    # threshold 0 hides nothing: staff get the same text formatting without suppression
+    shown = suppress_columns(ranked, "calls", ("rate_per_1000",), threshold if public else 0)
+    shown = shown.head(n)[["area", "calls", "rate_per_1000"]].reset_index(drop=True)
+    return shown.rename(columns={"area": "Area", "calls": "Calls",
+                                 "rate_per_1000": "Calls per 1,000 residents"})
