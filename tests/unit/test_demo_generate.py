@@ -13,7 +13,12 @@ import shapely
 from shapely.geometry import shape
 
 from response_atlas.demo.codes import INCIDENT_CODES, group_shares
-from response_atlas.demo.contacts import ARC_GROUPS
+from response_atlas.demo.contacts import (
+    ARC_GROUPS,
+    ARC_ROUTED_SHARE,
+    ARC_SHIFT_CAPACITY,
+    arc_candidate_codes,
+)
 from response_atlas.demo.generate import ARC_LAUNCH, launch_date, main, period, write_demo
 from response_atlas.demo.zones import ARC_AREAS, DVERT_AREAS, SCHEDULE_PATTERN, ZONES
 from response_atlas.schedule import parse_schedule
@@ -27,6 +32,9 @@ from response_atlas.schema import (
 )
 
 GROUP_OF = {c.code: c.group for c in INCIDENT_CODES}
+# codes an ARC team may take: its call types, and eligible by the default triage rules
+ARC_CODE = {c.code: c.group in ARC_GROUPS and bool(ok)
+            for c, ok in zip(INCIDENT_CODES, arc_candidate_codes(), strict=True)}
 ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
 N_CALLS = 40_000
 
@@ -326,3 +334,23 @@ def test_cli_writes_and_rejects_bad_sizes(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["--data", str(tmp_path), "--calls", "6000000"])
     assert re.search(r"calls\.csv", out)
+
+
+def test_arc_takes_most_calls_it_could_within_shift_capacity(demo_dir, calls, contacts):
+    arc = contacts[contacts["program"] == "ARC"]
+    per_shift = arc.groupby(["team_id", arc["contact_at"].dt.date]).size()
+    assert per_shift.max() <= ARC_SHIFT_CAPACITY
+    # calls ARC could take: its call types and codes, in its zone, after launch, a team on duty
+    zones = json.loads((demo_dir / "zones.geojson").read_text())["features"]
+    arc_zone = next(shape(f["geometry"]) for f in zones if f["properties"]["team_id"] == "ARC-1")
+    located = calls[calls["lat"] != ""]
+    inside = shapely.contains_xy(arc_zone, located["lon"].astype(float).to_numpy(),
+                                 located["lat"].astype(float).to_numpy())
+    t = located["received_at"]
+    could = located[inside & located["incident_code"].map(ARC_CODE).eq(True).to_numpy()
+                    & (t >= pd.Timestamp(str(ARC_LAUNCH))) & (t.dt.day_of_week < 5)
+                    & t.dt.hour.between(7, 18)]
+    assert len(could) > 100
+    taken = could["call_id"].isin(arc["call_id"]).mean()
+    # most of them (fewer when both teams are full that day), where the old demo took 30%
+    assert ARC_ROUTED_SHARE - 0.1 < taken < 1.0

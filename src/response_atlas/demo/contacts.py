@@ -1,7 +1,7 @@
 """Team contacts for the demo: ARC crisis responses, QRT overdose follow-ups, DVERT co-responses.
 
-ARC starts on a launch date partway through the period (no ARC contacts before it), answers a
-share of the eligible calls in its zone while a team is on duty, and after a block's first ARC
+ARC starts on a launch date partway through the period (no ARC contacts before it), answers most
+eligible calls in its zone while a team is on duty, up to a shift capacity per team, and after a block's first ARC
 contact later calls of the same kinds at that block become rarer (``thin_after_contact``), so a
 before/after comparison shows an effect. QRT visits follow overdoses by one to three days with a
 follow-up 72 hours or 7 days later; DVERT co-responds to domestic violence calls in its zone.
@@ -20,7 +20,11 @@ from response_atlas.demo.zones import ZONES, Zone, on_duty, zone_area_mask
 from response_atlas.triage_rules import classify_codes, default_rules
 
 ARC_GROUPS = ("behavioral_health", "homelessness", "welfare_check", "trespass", "disorder")
-ARC_ROUTED_SHARE = 0.30  # of candidate calls in zone and on duty after launch
+# Of candidate calls in zone and on duty after launch: most, as in Cincinnati once two teams work
+# weekday shifts (the rest: unsafe on scene, caller asks for police, team tied up).
+ARC_ROUTED_SHARE = 0.85
+# Calls one team takes in one 8-hour shift (about 20 min to arrive plus 30-45 min on scene).
+ARC_SHIFT_CAPACITY = 9
 THIN_AFTER_CONTACT = 0.45  # share of later ARC-type calls at a contacted block that do not happen
 QRT_VISIT_SHARE = 0.55
 DVERT_SHARE = 0.35
@@ -79,18 +83,37 @@ def arc_candidates(calls: Calls, names: np.ndarray) -> np.ndarray:
 
 def route_arc(calls: Calls, names: np.ndarray, launch: np.datetime64,
               rng: np.random.Generator) -> np.ndarray:
-    """Team index (into the ARC zones) per call routed to ARC, -1 when not routed."""
+    """Team index (into the ARC zones) per call routed to ARC, -1 when not routed.
+
+    A share of the candidate calls is offered to ARC; in time order each goes to the on-duty team
+    with fewer calls that day (ties broken at random), and is not routed when every on-duty team
+    has reached :data:`ARC_SHIFT_CAPACITY`.
+    """
     arc = [z for z in ZONES if z.program == "ARC"]
     hour = ((calls.received - calls.received.astype("datetime64[D]")).astype(np.int64)
             // 3600).astype(np.int8)
     weekday = weekday_of(calls.received)
     duty = np.column_stack([on_duty(z, weekday, hour) for z in arc])
     eligible = arc_candidates(calls, names) & (calls.received >= launch) & duty.any(axis=1)
-    routed = eligible & (rng.random(len(calls)) < ARC_ROUTED_SHARE)
-    # Where both teams are on duty, either may go.
-    first = np.argmax(duty & (rng.random(duty.shape) < 0.5), axis=1)
-    team = np.where(duty[np.arange(len(calls)), first], first, np.argmax(duty, axis=1))
-    return np.where(routed, team, -1).astype(np.int8)
+    offered = np.flatnonzero(eligible & (rng.random(len(calls)) < ARC_ROUTED_SHARE))
+    offered = offered[np.argsort(calls.received[offered], kind="stable")]
+    tie = rng.random((len(offered), len(arc)))  # drawn up front: same draws whatever the loads
+    day = calls.received[offered].astype("datetime64[D]").astype(np.int64)
+    team = np.full(len(calls), -1, dtype=np.int8)
+    load = np.zeros(len(arc), dtype=np.int64)
+    current_day = None
+    for i, call in enumerate(offered):  # a few thousand calls a year: a plain loop is fine
+        if day[i] != current_day:
+            current_day, load[:] = day[i], 0
+        free = duty[call] & (load < ARC_SHIFT_CAPACITY)
+        if not free.any():
+            continue
+        # the least busy free team; random among equals
+        score = np.where(free, load + tie[i], np.inf)
+        chosen = int(np.argmin(score))
+        team[call] = chosen
+        load[chosen] += 1
+    return team
 
 
 def thin_after_contact(calls: Calls, routed: np.ndarray, n_addresses: int,
