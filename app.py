@@ -21,12 +21,14 @@ st.set_page_config(
 ensure_data()
 role = resolve_role()
 specs = pages_for_role(role)
-sections: dict[str, list] = {}
-for spec in specs:
-    sections.setdefault(spec.section, []).append(
+# A flat list, not sections: Streamlit's sectioned sidebar nests <header>/<div> directly in its
+# <ul>, which screen readers and axe flag as a broken list (seen with Streamlit 1.67).
+navigation = st.navigation(
+    [
         st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=Path(spec.path).stem)
-    )
-navigation = st.navigation(sections)
+        for spec in specs
+    ]
+)
 ctx = build_context(role)
 apply_presentation_mode(ctx.presentation)
 render_login(role)

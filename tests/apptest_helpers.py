@@ -19,14 +19,14 @@ def run_page(
     query: dict[str, str | list[str]] | None = None,
     timeout: float = 60,
 ) -> AppTest:
-    """Open ``page`` (e.g. ``pages/public/overview.py``) as a user with ``role`` would; returns AppTest."""
+    """Open ``page`` (e.g. ``views/public/overview.py``) as a user with ``role`` would; returns AppTest."""
     os.environ["ATLAS_DATA_DIR"] = str(data_dir)
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.session_state[ROLE_KEY] = role
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
-    if page != "pages/public/overview.py":
+    if page != "views/public/overview.py":
         at.switch_page(page)
         at.run()
     return at

@@ -19,16 +19,16 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/public/overview.py", "Overview", ":material/dashboard:", PUBLIC, "Explore"),
-    PageSpec("pages/public/calls_map.py", "Calls map", ":material/map:", PUBLIC, "Explore"),
-    PageSpec("pages/public/outcomes.py", "Outcomes", ":material/trending_up:", PUBLIC, "Explore"),
-    PageSpec("pages/public/equity.py", "Equity", ":material/balance:", PUBLIC, "Explore"),
-    PageSpec("pages/staff/repeats.py", "Repeat addresses", ":material/repeat:", STAFF, "Program leads"),
-    PageSpec("pages/staff/coverage.py", "Coverage and gaps", ":material/shield:", STAFF, "Program leads"),
-    PageSpec("pages/staff/triage.py", "Triage rules", ":material/rule:", STAFF, "Program leads"),
-    PageSpec("pages/staff/planner.py", "Pilot planner", ":material/calculate:", STAFF, "Program leads"),
-    PageSpec("pages/staff/data.py", "Data and refresh", ":material/database:", STAFF, "Program leads"),
-    PageSpec("pages/public/about.py", "About and methods", ":material/info:", PUBLIC, "About"),
+    PageSpec("views/public/overview.py", "Overview", ":material/dashboard:", PUBLIC, "Explore"),
+    PageSpec("views/public/calls_map.py", "Calls map", ":material/map:", PUBLIC, "Explore"),
+    PageSpec("views/public/outcomes.py", "Outcomes", ":material/trending_up:", PUBLIC, "Explore"),
+    PageSpec("views/public/equity.py", "Equity", ":material/balance:", PUBLIC, "Explore"),
+    PageSpec("views/staff/repeats.py", "Repeat addresses", ":material/repeat:", STAFF, "Program leads"),
+    PageSpec("views/staff/coverage.py", "Coverage and gaps", ":material/shield:", STAFF, "Program leads"),
+    PageSpec("views/staff/triage.py", "Triage rules", ":material/rule:", STAFF, "Program leads"),
+    PageSpec("views/staff/planner.py", "Pilot planner", ":material/calculate:", STAFF, "Program leads"),
+    PageSpec("views/staff/data.py", "Data and refresh", ":material/database:", STAFF, "Program leads"),
+    PageSpec("views/public/about.py", "About and methods", ":material/info:", PUBLIC, "About"),
 )
 
 

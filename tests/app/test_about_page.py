@@ -6,7 +6,7 @@ from tests.apptest_helpers import run_page
 
 
 def test_about_page_explains_figures_and_rules(tiny_data_dir):
-    at = run_page("pages/public/about.py", tiny_data_dir)
+    at = run_page("views/public/about.py", tiny_data_dir)
     assert not at.exception
     headers = [h.value for h in at.main.header]
     assert headers == ["What each figure means", "Four numbers kept apart", "Privacy",

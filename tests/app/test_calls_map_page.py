@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.apptest_helpers import run_page
 
-PAGE = "pages/public/calls_map.py"
+PAGE = "views/public/calls_map.py"
 
 
 def _no_errors(at) -> None:

@@ -7,7 +7,7 @@ import pytest
 from tests.apptest_helpers import run_page
 from tests.conftest import PROJECT_ROOT
 
-PAGE = "pages/staff/coverage.py"
+PAGE = "views/staff/coverage.py"
 
 
 @pytest.fixture(scope="module")

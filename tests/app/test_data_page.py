@@ -8,7 +8,7 @@ from tests.apptest_helpers import run_page
 
 
 def test_staff_data_page_lists_the_snapshot(tiny_data_dir, tiny_snapshot):
-    at = run_page("pages/staff/data.py", tiny_data_dir, role="staff")
+    at = run_page("views/staff/data.py", tiny_data_dir, role="staff")
     assert not at.exception
     assert at.title[0].value == "Data and refresh"
     subheaders = [s.value for s in at.subheader]
@@ -23,7 +23,7 @@ def test_staff_data_page_lists_the_snapshot(tiny_data_dir, tiny_snapshot):
 
 
 def test_public_session_cannot_open_the_data_page(tiny_data_dir):
-    at = run_page("pages/public/overview.py", tiny_data_dir)
+    at = run_page("views/public/overview.py", tiny_data_dir)
     # a public navigation has no Data page at all: AppTest cannot even switch to it
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/staff/data.py")
+        at.switch_page("views/staff/data.py")

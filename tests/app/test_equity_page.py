@@ -15,7 +15,7 @@ COUNT_COLUMNS = ("911 calls", "Calls eligible for an alternative response",
 
 @pytest.fixture(scope="module")
 def public_page(tiny_data_dir):
-    at = run_page("pages/public/equity.py", tiny_data_dir, role="public")
+    at = run_page("views/public/equity.py", tiny_data_dir, role="public")
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -79,7 +79,7 @@ def test_public_page_sends_no_addresses_call_ids_or_points(public_page):
 
 
 def test_filter_with_no_calls_shows_a_message(tiny_data_dir):
-    at = run_page("pages/public/equity.py", tiny_data_dir, role="public",
+    at = run_page("views/public/equity.py", tiny_data_dir, role="public",
                   query={"from": "2025-06-12", "to": "2025-06-12", "area": "Alpha"})
     assert not at.exception
     assert any("No calls match" in i.value for i in at.info)

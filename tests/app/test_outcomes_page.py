@@ -7,7 +7,7 @@ import pytest
 from tests.apptest_helpers import run_page
 from tests.outcomes_fixture import build_outcomes_snapshot
 
-PAGE = "pages/public/outcomes.py"
+PAGE = "views/public/outcomes.py"
 
 
 def _metrics(at) -> dict[str, str]:

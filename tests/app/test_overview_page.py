@@ -10,7 +10,7 @@ def _metrics(at) -> dict[str, str]:
 
 
 def test_public_overview_shows_suppressed_figures(tiny_data_dir):
-    at = run_page("pages/public/overview.py", tiny_data_dir, query={"from": "2025-01-01"})
+    at = run_page("views/public/overview.py", tiny_data_dir, query={"from": "2025-01-01"})
     assert not at.exception
     assert at.title[0].value == "Overview"
     assert _metrics(at) == {
@@ -24,7 +24,7 @@ def test_public_overview_shows_suppressed_figures(tiny_data_dir):
 
 
 def test_staff_overview_shows_exact_figures(tiny_data_dir):
-    at = run_page("pages/public/overview.py", tiny_data_dir, role="staff", query={"from": "2025-01-01"})
+    at = run_page("views/public/overview.py", tiny_data_dir, role="staff", query={"from": "2025-01-01"})
     assert not at.exception
     assert _metrics(at) == {
         "Calls in range": "48",
@@ -35,7 +35,7 @@ def test_staff_overview_shows_exact_figures(tiny_data_dir):
 
 
 def test_area_filter_from_the_link(tiny_data_dir):
-    at = run_page("pages/public/overview.py", tiny_data_dir, role="staff",
+    at = run_page("views/public/overview.py", tiny_data_dir, role="staff",
                   query={"from": "2025-01-01", "area": "Beta"})
     assert not at.exception
     values = _metrics(at)
@@ -45,7 +45,7 @@ def test_area_filter_from_the_link(tiny_data_dir):
 
 
 def test_period_without_calls_shows_a_message(tiny_data_dir):
-    at = run_page("pages/public/overview.py", tiny_data_dir,
+    at = run_page("views/public/overview.py", tiny_data_dir,
                   query={"from": "2025-01-20", "to": "2025-01-31"})
     assert not at.exception
     assert any("No calls match these filters" in i.value for i in at.info)
@@ -59,7 +59,7 @@ def _busiest(at) -> list[tuple[str, str, str]]:
 
 def test_busiest_areas_by_rate(tiny_data_dir):
     # Alpha 20 calls / 1,000 residents, Beta 16 / 2,000, Gamma 12 / 500
-    at = run_page("pages/public/overview.py", tiny_data_dir, query={"from": "2025-01-01"})
+    at = run_page("views/public/overview.py", tiny_data_dir, query={"from": "2025-01-01"})
     assert not at.exception
     assert at.dataframe[0].value.columns.tolist() == [
         "Area", "Calls", "Calls per 1,000 residents"]
@@ -70,16 +70,16 @@ def test_busiest_areas_by_rate(tiny_data_dir):
 def test_busiest_areas_hide_small_counts_in_public_view(tiny_data_dir):
     # behavioral health: Alpha 12, Beta 6, Gamma 3 -> Beta and Gamma hidden, listed last by name
     query = {"from": "2025-01-01", "cat": "Behavioral health"}
-    at = run_page("pages/public/overview.py", tiny_data_dir, query=query)
+    at = run_page("views/public/overview.py", tiny_data_dir, query=query)
     assert not at.exception
     assert _busiest(at) == [("Alpha", "12", "12.0"), ("Beta", "fewer than 11", "not shown"),
                             ("Gamma", "fewer than 11", "not shown")]
-    staff = run_page("pages/public/overview.py", tiny_data_dir, role="staff", query=query)
+    staff = run_page("views/public/overview.py", tiny_data_dir, role="staff", query=query)
     assert _busiest(staff) == [("Alpha", "12", "12.0"), ("Gamma", "3", "6.0"), ("Beta", "6", "3.0")]
 
 
 def test_period_without_calls_has_no_map_or_table(tiny_data_dir):
-    at = run_page("pages/public/overview.py", tiny_data_dir,
+    at = run_page("views/public/overview.py", tiny_data_dir,
                   query={"from": "2025-01-20", "to": "2025-01-31"})
     assert not at.exception
     assert len(at.dataframe) == 0

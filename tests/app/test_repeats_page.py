@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.apptest_helpers import run_page
 
-PAGE = "pages/staff/repeats.py"
+PAGE = "views/staff/repeats.py"
 
 
 def _all_text(at: AppTest) -> str:

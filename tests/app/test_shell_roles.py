@@ -18,21 +18,21 @@ HASH = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
 
 @pytest.mark.parametrize("page", STAFF_PAGES)
 def test_public_session_cannot_reach_staff_pages(tiny_data_dir, page):
-    at = run_page("pages/public/overview.py", tiny_data_dir, role=PUBLIC)
+    at = run_page("views/public/overview.py", tiny_data_dir, role=PUBLIC)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(page)
 
 
 def test_staff_session_reaches_the_data_page(tiny_data_dir):
-    at = run_page("pages/staff/data.py", tiny_data_dir, role=STAFF)
+    at = run_page("views/staff/data.py", tiny_data_dir, role=STAFF)
     assert not at.exception
     assert at.title[0].value == "Data and refresh"
 
 
 def test_a_forged_role_value_is_public(tiny_data_dir):
-    at = run_page("pages/public/overview.py", tiny_data_dir, role="admin")
+    at = run_page("views/public/overview.py", tiny_data_dir, role="admin")
     with pytest.raises(ValueError):
-        at.switch_page("pages/staff/data.py")
+        at.switch_page("views/staff/data.py")
 
 
 def _app(data_dir, secrets: dict | None = None) -> AppTest:

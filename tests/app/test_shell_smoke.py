@@ -19,7 +19,7 @@ def test_every_page_runs(tiny_data_dir, spec):
 
 
 def test_bad_link_values_fall_back_with_a_note(tiny_data_dir):
-    at = run_page("pages/public/overview.py", tiny_data_dir,
+    at = run_page("views/public/overview.py", tiny_data_dir,
                   query={"from": "not-a-date", "area": "Atlantis", "cat": "bogus"})
     assert not at.exception
     assert at.title[0].value == "Overview"
