@@ -42,15 +42,17 @@ def default_filters(snapshot: Snapshot) -> Filters:
 
 
 def _read_link_notes(snapshot: Snapshot, defaults: Filters) -> tuple[str, ...]:
-    """Messages for malformed values in a shared link (the widgets ignore them silently)."""
-    raw = {k: st.query_params.get(k) for k in ("from", "to", "area", "cat", "tier")}
-    params = {k: v for k, v in raw.items() if v}
-    if "area" in params:
-        params["area"] = "|".join(st.query_params.get_all("area"))
-    if "cat" in params:
-        params["cat"] = "|".join(st.query_params.get_all("cat"))
-    if "tier" in params:
-        params["tier"] = "|".join(st.query_params.get_all("tier"))
+    """Messages for malformed values in a shared link (the widgets ignore them silently).
+
+    Bound multiselects write their displayed labels into the URL (``cat=Homelessness``), so labels
+    are mapped back to keys before checking; a key typed by hand is accepted too.
+    """
+    to_key = {label: key for key, label in {**CATEGORY_LABELS, **TIER_LABELS}.items()}
+    params: dict[str, str] = {}
+    for name in ("from", "to", "area", "cat", "tier"):
+        values = [to_key.get(v, v) for v in st.query_params.get_all(name) if v]
+        if values:
+            params[name] = "|".join(values)
     return filters_from_params(params, defaults, frozenset(snapshot.area_names)).notes
 
 
