@@ -17,6 +17,18 @@ def escape_text(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+_TEMPLATE_INERT = str.maketrans({"\\": "&#92;", "`": "&#96;", "$": "&#36;"})
+
+
+def template_safe(html_text: str) -> str:
+    """Make (already escaped) HTML inert inside a JavaScript template literal.
+
+    folium writes ``Tooltip`` and ``Popup`` text between backticks, where ``${...}`` runs code and
+    a backtick ends the string; as character references they still show as ``$`` and a backtick.
+    """
+    return str(html_text).translate(_TEMPLATE_INERT)
+
+
 def neutralize_cell(value: object) -> object:
     """Prefix a text cell that a spreadsheet would run as a formula with a single quote."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from folium.plugins import Draw
 
-from response_atlas.privacy import escape_text
+from response_atlas.privacy import escape_text, template_safe
 from response_atlas.schedule import MINUTES_PER_DAY, Schedule
 from response_atlas.schema import PROGRAM_LABELS
 from response_atlas.viz.maps import (
@@ -132,7 +132,7 @@ def add_zones(m: folium.Map, zones: gpd.GeoDataFrame) -> folium.FeatureGroup:
                 "fillOpacity": 0.0,
                 "dashArray": "6 4",
             },
-            tooltip=folium.Tooltip(tip, sticky=True),
+            tooltip=folium.Tooltip(template_safe(tip), sticky=True),
         ).add_to(group)
     programs = sorted(set(frame["program_code"]))
     m.add_child(
@@ -155,7 +155,8 @@ def add_distance_rings(m: folium.Map, zones: pd.DataFrame, km: float) -> folium.
         if lat is None or lon is None or pd.isna(lat) or pd.isna(lon):
             continue
         color = color_for(PROGRAM_COLORS, str(z.program))
-        label = escape_text(f"{z.team_id}: {km:g} km straight line from base (not drive time)")
+        label = template_safe(
+            escape_text(f"{z.team_id}: {km:g} km straight line from base (not drive time)"))
         folium.Circle(
             location=[float(lat), float(lon)],
             radius=float(km) * 1000,
@@ -172,7 +173,7 @@ def add_distance_rings(m: folium.Map, zones: pd.DataFrame, km: float) -> folium.
             fill=True,
             fill_color=color,
             fill_opacity=1.0,
-            tooltip=escape_text(f"{z.team_id} base"),
+            tooltip=template_safe(escape_text(f"{z.team_id} base")),
         ).add_to(group)
     return group
 

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from response_atlas.analysis.repeats import BeforeAfter, Concentration, LocationTimeline
-from response_atlas.privacy import escape_text
+from response_atlas.privacy import escape_text, template_safe
 from response_atlas.schema import CATEGORIES, CATEGORY_LABELS, PROGRAM_LABELS
 from response_atlas.viz.maps import Legend, base_map
 from response_atlas.viz.palettes import CATEGORY_COLORS, OKABE_ITO, PROGRAM_COLORS, color_for
@@ -73,7 +73,7 @@ def repeat_map(
             fill=True,
             fill_color=color,
             fill_opacity=0.75,
-            tooltip=folium.Tooltip(_location_tooltip(row), sticky=True),
+            tooltip=folium.Tooltip(template_safe(_location_tooltip(row)), sticky=True),
         ).add_to(group)
     group.add_to(m)
     m.add_child(Legend("Repeat locations (circle size = calls)", [
