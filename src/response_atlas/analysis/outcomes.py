@@ -142,12 +142,36 @@ def program_launch(snapshot: Snapshot, program: str) -> pd.Timestamp | None:
 
 def count_unlinked(snapshot: Snapshot, filters: Filters, program: str) -> int:
     """Program contacts in the date filter with no matching 911 call (not filterable like calls)."""
-    sql = f"""
-        SELECT count(*) AS n FROM {_contacts(snapshot)} k
-        WHERE k.program = ? AND CAST(k.contact_at AS DATE) BETWEEN ? AND ?
-          AND (k.call_id IS NULL OR k.call_id NOT IN (SELECT call_id FROM calls))
-    """
-    return int(snapshot.query(sql, [program, filters.start, filters.end])["n"].iloc[0])
+    by_day = unlinked_by_day(snapshot)
+    keep = (by_day["program"] == program) & by_day["day"].between(
+        pd.Timestamp(filters.start), pd.Timestamp(filters.end))
+    return int(by_day.loc[keep, "n"].sum())
+
+
+# Per snapshot version (immutable folders), so the scan of every call id runs once per process,
+# not three times per filter change. A few rows per program and day: small.
+_UNLINKED_MEMO: dict[str, pd.DataFrame] = {}
+_UNLINKED_MEMO_MAX = 4
+
+
+def unlinked_by_day(snapshot: Snapshot) -> pd.DataFrame:
+    """Contacts with no matching 911 call, per program and contact date (``program, day, n``)."""
+    key = str(getattr(snapshot, "path", id(snapshot)))
+    if key not in _UNLINKED_MEMO:
+        sql = f"""
+            SELECT k.program, CAST(k.contact_at AS DATE) AS day, count(*) AS n
+            FROM {_contacts(snapshot)} k
+            WHERE k.contact_at IS NOT NULL
+              AND (k.call_id IS NULL OR k.call_id NOT IN (SELECT call_id FROM calls))
+            GROUP BY ALL
+        """
+        frame = snapshot.query(sql)
+        frame["day"] = pd.to_datetime(frame["day"])
+        frame["n"] = frame["n"].astype("int64")
+        while len(_UNLINKED_MEMO) >= _UNLINKED_MEMO_MAX:
+            _UNLINKED_MEMO.pop(next(iter(_UNLINKED_MEMO)))
+        _UNLINKED_MEMO[key] = frame
+    return _UNLINKED_MEMO[key]
 
 
 # --- the funnel ------------------------------------------------------------------------------
@@ -165,32 +189,53 @@ def monthly_funnel(
     """
     period = period_for(snapshot, filters)
     where, where_params = build_where(filters, "c")
-    frames = []
-    for program in programs:
+    programs = list(programs)
+    if not programs:
+        return pd.DataFrame()
+    # One scan of the calls for every program: per-program flags come from FILTERed aggregates
+    # over that program's contacts only (same NULL behavior as one query per program).
+    flags, counts, flag_params, elig_params_all = [], [], [], []
+    for i, program in enumerate(programs):
+        only = "FILTER (WHERE program = ?)"
+        flag_params += [program] * 5
+        flags.append(
+            f"""bool_or(TRUE) {only} AS routed_{i},
+                bool_or(outcome IN ('police_backup_requested', 'arrest')) {only} AS police_{i},
+                bool_or(outcome = 'police_backup_requested') {only} AS backup_{i},
+                bool_or(outcome = 'arrest') {only} AS arrest_{i},
+                bool_or(outcome = 'transported') {only} AS transported_{i}"""
+        )
         elig, elig_params = eligibility_sql(program)
-        sql = f"""
-            WITH team AS (
-                SELECT call_id,
-                    bool_or(outcome IN ('police_backup_requested', 'arrest')) AS police,
-                    bool_or(outcome = 'police_backup_requested') AS backup,
-                    bool_or(outcome = 'arrest') AS arrest,
-                    bool_or(outcome = 'transported') AS transported
-                FROM {_contacts(snapshot)} WHERE program = ? AND call_id IS NOT NULL
-                GROUP BY call_id
-            )
-            SELECT c.call_month AS month,
-                count(*) FILTER (WHERE {elig}) AS eligible,
-                count(t.call_id) AS routed,
-                count(*) FILTER (WHERE t.call_id IS NOT NULL AND NOT t.police)
-                    AS handled_without_police,
-                count(*) FILTER (WHERE t.backup) AS police_backup,
-                count(*) FILTER (WHERE t.arrest) AS arrests,
-                count(*) FILTER (WHERE t.transported) AS transports
-            FROM calls c LEFT JOIN team t ON t.call_id = c.call_id
-            WHERE {where}
-            GROUP BY 1
-        """
-        raw = snapshot.query(sql, [program, *elig_params, *where_params])
+        elig_params_all += elig_params
+        counts.append(
+            f"""count(*) FILTER (WHERE {elig}) AS eligible_{i},
+                count(*) FILTER (WHERE t.routed_{i}) AS routed_{i},
+                count(*) FILTER (WHERE t.routed_{i} AND NOT t.police_{i})
+                    AS handled_without_police_{i},
+                count(*) FILTER (WHERE t.backup_{i}) AS police_backup_{i},
+                count(*) FILTER (WHERE t.arrest_{i}) AS arrests_{i},
+                count(*) FILTER (WHERE t.transported_{i}) AS transports_{i}"""
+        )
+    # Parameters in the order their ? appear: flags, program list, eligibility, filters.
+    params = [*flag_params, *programs, *elig_params_all, *where_params]
+    sql = f"""
+        WITH team AS (
+            SELECT call_id, {", ".join(flags)}
+            FROM {_contacts(snapshot)}
+            WHERE program IN ({", ".join("?" * len(programs))})
+              AND call_id IS NOT NULL
+            GROUP BY call_id
+        )
+        SELECT c.call_month AS month, {", ".join(counts)}
+        FROM calls c LEFT JOIN team t ON t.call_id = c.call_id
+        WHERE {where}
+        GROUP BY 1
+    """
+    raw_all = snapshot.query(sql, params)
+    frames = []
+    for i, program in enumerate(programs):
+        raw = raw_all[["month", *(f"{c}_{i}" for c in FUNNEL_ALL_COLUMNS)]]
+        raw = raw.rename(columns={f"{c}_{i}": c for c in FUNNEL_ALL_COLUMNS})
         monthly = _monthly(raw, period, FUNNEL_ALL_COLUMNS)
         monthly.insert(0, "program", program)
         frames.append(monthly)
@@ -244,16 +289,20 @@ def mobile_crisis_summary(snapshot: Snapshot, filters: Filters) -> MobileCrisis:
         )
     """
     params = [*elig_params, *where_params]
-    stats = snapshot.query(
+    # One pass over the contacts: per-outcome counts and, in the grand-total row, response times.
+    both = snapshot.query(
         base + """
-        SELECT count(response_min) AS n,
+        SELECT outcome, GROUPING(outcome) AS total_row, count(*) AS n_contacts,
+            count(response_min) AS n,
             median(response_min::DOUBLE) AS med,
             quantile_cont(response_min::DOUBLE, 0.9) AS p90
-        FROM k
+        FROM k GROUP BY GROUPING SETS ((outcome), ())
         """,
         params,
-    ).iloc[0]
-    counts = snapshot.query(base + "SELECT outcome, count(*) AS n FROM k GROUP BY 1", params)
+    )
+    stats = both[both["total_row"] == 1].iloc[0]
+    counts = both.loc[both["total_row"] == 0, ["outcome", "n_contacts"]].rename(
+        columns={"n_contacts": "n"})
     by_outcome = dict(zip(counts["outcome"], counts["n"], strict=True))
     known = list(OUTCOMES) + sorted(set(by_outcome) - set(OUTCOMES))
     outcomes = pd.DataFrame({
