@@ -16,6 +16,7 @@ Definitions (also stated on the About page):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -133,13 +134,26 @@ def eligible_coverage(snapshot: Snapshot, filters: Filters) -> tuple[int, int, b
             schedules[str(zone_id)] = None
     uses_holidays = any(s is not None and s.holidays for s in schedules.values())
     where, params = build_where(filters)
-    date_col = ", call_date" if uses_holidays else ""
+    # Exact but coarse: duty can only change at a schedule boundary, so each minute is replaced by
+    # the start of its stretch between boundaries, and only holidays and the days after them keep
+    # their date (the only dates a schedule looks at). Thousands of rows, not hundreds of thousands.
+    cuts = sorted({0}.union(*(s.boundaries() for s in schedules.values() if s is not None)),
+                  reverse=True)
+    minute = "CAST(hour AS INTEGER) * 60 + minute(received_at)"
+    stretch = "CASE " + " ".join(f"WHEN {minute} >= {int(b)} THEN {int(b)}" for b in cuts) + " END"
+    date_col, date_params = "", []
+    if uses_holidays:
+        special = sorted({d + timedelta(days=k) for s in schedules.values() if s is not None
+                          for d in s.holidays for k in (0, 1)})
+        date_col = f", CASE WHEN call_date IN ({', '.join('?' * len(special))}) THEN call_date END" \
+                   " AS call_date"
+        date_params = special
     grouped = snapshot.query(
         f"""SELECT zone_ids, call_month AS month, weekday,
-                   CAST(hour AS INTEGER) * 60 + minute(received_at) AS minute_of_day{date_col}, count(*) AS n
+                   {stretch} AS minute_of_day{date_col}, count(*) AS n
             FROM calls WHERE {where} AND tier = ? AND len(zone_ids) > 0
             GROUP BY ALL""",
-        [*params, ELIGIBLE_TIER],
+        [*date_params, *params, ELIGIBLE_TIER],
     )
     if grouped.empty:
         return 0, 0, hours_applied, empty_monthly
