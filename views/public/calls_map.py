@@ -37,12 +37,19 @@ snapshot = ctx.snapshot
 public = not ctx.is_staff
 threshold = ctx.settings.suppress_below
 
+# the bound widgets drop bad link values silently: say so, like the shared filters do
+link_hours, link_days = st.query_params.get_all("hours"), st.query_params.get_all("days")
 with st.sidebar:
     st.subheader("Time of day")
     hours = st.slider("Hours of day", 0, 23, (0, 23), key="hours", bind="query-params",
                       help="Local time; both ends included (8 to 17 means 08:00-17:59).")
     days = st.multiselect("Days of week", list(WEEKDAY_NAMES), key="days", bind="query-params",
                           placeholder="All days")
+    if link_hours and [h.strip().lstrip("0") or "0" for h in link_hours] != [str(h) for h in hours]:
+        st.info(f"Ignored the hours '{escape_text('-'.join(link_hours))}' in the link: "
+                "hours run from 0 to 23.")
+    if [d for d in link_days if d not in WEEKDAY_NAMES]:
+        st.info(f"Ignored the days '{escape_text(', '.join(link_days))}' in the link.")
 filters = ctx.filters.with_(
     hours=(int(hours[0]), int(hours[1])),
     weekdays=tuple(sorted(WEEKDAY_NAMES.index(d) for d in days)),
