@@ -36,13 +36,23 @@ def neutralize_cell(value: object) -> object:
     return value
 
 
+def _csv_cell(value: object) -> object:
+    """Neutralize, and turn a carriage return into a newline: the CSV writer (newline line ends)
+    leaves a lone CR unquoted, and a spreadsheet starts a new row there, where ``=...`` would run.
+    A newline makes the writer quote the cell, so the break stays inside it."""
+    value = neutralize_cell(value)
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def to_safe_csv(df: pd.DataFrame) -> bytes:
     """CSV bytes for a download, with formula-like text cells neutralized (headers too)."""
     safe = df.copy()
-    safe.columns = [neutralize_cell(str(c)) for c in safe.columns]
+    safe.columns = [_csv_cell(str(c)) for c in safe.columns]
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralize_cell)
+            safe[column] = safe[column].map(_csv_cell)
     return safe.to_csv(index=False).encode("utf-8")
 
 

@@ -35,6 +35,7 @@ from response_atlas.ui.context import get_context, page_header
 BASE_KEY = "tri_base"  # (label, YAML text) the editor starts from
 GEN_KEY = "tri_gen"  # bumped when the base changes, so the editors start fresh
 UPLOAD_SEEN_KEY = "tri_upload_seen"
+RULES_UPLOAD_MB = 1  # largest ruleset upload accepted (megabytes)
 
 ctx = get_context()
 page_header(
@@ -179,12 +180,14 @@ if b2.button("Start from the project defaults", key="tri_defaults",
 
     set_base("the project's default rules", default_rules_text())
 with b3:
+    # a ruleset is a few kilobytes: refuse anything bigger before parsing it
     upload = st.file_uploader("Or upload a ruleset (YAML)", type=["yaml", "yml"],
-                              key="tri_upload")
+                              key="tri_upload", max_upload_size=RULES_UPLOAD_MB)
 if upload is not None and st.session_state.get(UPLOAD_SEEN_KEY) != upload.file_id:
     st.session_state[UPLOAD_SEEN_KEY] = upload.file_id
-    text = upload.getvalue().decode("utf-8", errors="replace")
-    problems = yaml_problems(text)
+    too_big = upload.size > RULES_UPLOAD_MB * 1024 * 1024
+    text = "" if too_big else upload.getvalue().decode("utf-8", errors="replace")
+    problems = [f"larger than {RULES_UPLOAD_MB} MB"] if too_big else yaml_problems(text)
     if problems:
         st.error("The uploaded file is not a valid ruleset:\n" +
                  "\n".join(f"- {p}" for p in problems))
