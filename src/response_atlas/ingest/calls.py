@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
+import pyarrow.compute as pc
 
 from response_atlas.config import TIMEZONE
 from response_atlas.ingest.presets import CallPreset, detect_preset, pick_time_format
-from response_atlas.ingest.readers import ExtractError, read_csv_text, table_to_frame
+from response_atlas.ingest.readers import ExtractError, read_csv_text
 from response_atlas.schema import CALL_COLUMNS, CALL_TIME_COLUMNS, REJECT_COLUMNS
 
 TEXT_COLUMNS = tuple(c for c in CALL_COLUMNS if c not in CALL_TIME_COLUMNS and c not in ("lat", "lon"))
@@ -85,6 +86,78 @@ def synthetic_ids(frame: pd.DataFrame, prefix: str) -> pd.Series:
     return prefix + pd.Series(hashed.to_numpy(), index=frame.index).map("{:016x}".format)
 
 
+def trim_text(column: pa_arrow.ChunkedArray) -> pa_arrow.ChunkedArray:
+    """Surrounding whitespace removed and empty text as null (Arrow, no Python per value).
+
+    Columns that need neither are returned as they are, so clean extracts are not copied.
+    """
+    column = column.cast(pa_arrow.string())
+    trimmed = pc.utf8_trim_whitespace(column)  # what pandas' str.strip runs on Arrow strings
+    if pc.sum(pc.binary_length(trimmed)).as_py() != pc.sum(pc.binary_length(column)).as_py():
+        column = trimmed
+    del trimmed
+    if pc.any(pc.equal(column, "")).as_py():
+        column = pc.if_else(pc.equal(column, ""), pa_arrow.scalar(None, pa_arrow.string()), column)
+    return column
+
+
+def parse_time_column(raw: pa_arrow.ChunkedArray, text: pa_arrow.ChunkedArray,
+                      time_format: str | None) -> np.ndarray:
+    """Naive local ``datetime64[us]`` values of one time column (``text``: trimmed ``raw``).
+
+    Arrow parses the column when every value fits (ISO 8601 without an offset, or the strptime
+    format); otherwise the whole column goes through :func:`parse_times` (offsets, odd forms,
+    unparseable values), so the result never depends on which path ran.
+    """
+    try:
+        if time_format is None:
+            parsed = pc.cast(text, pa_arrow.timestamp("us"))
+        else:
+            parsed = pc.strptime(text, format=time_format, unit="us", error_is_null=True)
+            if parsed.null_count != text.null_count:
+                raise ValueError("some values do not fit the format")
+        return parsed.to_numpy().astype("datetime64[us]", copy=False)
+    except (pa_arrow.ArrowInvalid, pa_arrow.ArrowNotImplementedError, ValueError):
+        series = pd.Series(pd.arrays.ArrowStringArray(raw.cast(pa_arrow.string())))
+        return parse_times(series, time_format).to_numpy()
+
+
+def parse_number_column(raw: pa_arrow.ChunkedArray) -> np.ndarray:
+    """Float64 values (NaN where missing or not a number); Arrow first, pandas for odd text."""
+    try:
+        return pc.cast(raw, pa_arrow.float64()).to_numpy().astype("float64", copy=False)
+    except (pa_arrow.ArrowInvalid, pa_arrow.ArrowNotImplementedError):
+        series = pd.Series(pd.arrays.ArrowStringArray(raw.cast(pa_arrow.string())))
+        return pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
+
+
+def _typed_column(raw: pa_arrow.ChunkedArray, time_format: str | None,
+                  number: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Typed values of a number or time column and the rows that held non-empty text.
+
+    Clean columns (every value well formed, no surrounding spaces) are typed straight from the
+    text; others are trimmed first and parsed as pandas would.
+    """
+    try:
+        if number:
+            parsed = pc.cast(raw, pa_arrow.float64())
+        elif time_format is None:
+            parsed = pc.cast(raw, pa_arrow.timestamp("us"))
+        else:
+            raise ValueError("strptime formats go through the trimmed path")
+        return parsed.to_numpy(), raw.is_valid().to_numpy(zero_copy_only=False)
+    except (pa_arrow.ArrowInvalid, pa_arrow.ArrowNotImplementedError, ValueError):
+        text = trim_text(raw)
+        present = text.is_valid().to_numpy(zero_copy_only=False)
+    if number:
+        return parse_number_column(raw), present
+    return parse_time_column(raw, text, time_format), present
+
+
+def _string_series(column: pa_arrow.ChunkedArray) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowStringArray(column), copy=False)
+
+
 def load_calls_file(path: Path, preset: CallPreset | None = None) -> CallsFile:
     """Read, map, type and validate one calls file; raises ExtractError when unusable."""
     read = read_csv_text(path)
@@ -98,56 +171,68 @@ def load_calls_file(path: Path, preset: CallPreset | None = None) -> CallsFile:
     except PresetError as exc:
         raise ExtractError(path, str(exc)) from None
     table = read.table.select(list(mapping.values())).rename_columns(list(mapping))
-    raw = table_to_frame(table)
-    rows = read.row_numbers if read.row_numbers is not None else np.arange(1, len(raw) + 1)
+    n = table.num_rows
+    rows = read.row_numbers if read.row_numbers is not None else np.arange(1, n + 1)
     name = Path(path).name
     rejects = [reject("calls", name, r, "", p, t) for r, p, t in read.bad_rows]
+    encoding, rows_read = read.encoding, n + len(read.bad_rows)
+    del read  # the full text table (all source columns) is no longer needed
     fixes: dict[str, int] = {}
 
-    typed = pd.DataFrame(index=raw.index)
+    # Typing runs in Arrow: pandas only wraps the results (no per-value Python objects).
+    columns: dict[str, object] = {}
+    present: dict[str, np.ndarray] = {}  # column -> rows holding non-empty text
     for column in TEXT_COLUMNS:
-        if column in raw:
-            typed[column] = raw[column].str.strip().replace("", pd.NA)
+        if column in table.column_names:
+            columns[column] = _string_series(trim_text(table.column(column)))
         elif column in preset.defaults:
-            typed[column] = pd.Series(preset.defaults[column], index=raw.index, dtype="string")
+            columns[column] = pd.Series(preset.defaults[column], index=range(n), dtype="string")
         else:
-            typed[column] = pd.Series(pd.NA, index=raw.index, dtype="string")
+            columns[column] = pd.Series(pd.NA, index=range(n), dtype="string")
     for column in ("lat", "lon"):
-        typed[column] = (pd.to_numeric(raw[column], errors="coerce").astype("float64")
-                         if column in raw else np.nan)
-    sample = raw["received_at"].dropna().head(50)
+        if column in table.column_names:
+            columns[column], present[column] = _typed_column(table.column(column), None, number=True)
+        else:
+            columns[column] = np.full(n, np.nan)
+    sample = table.column("received_at").drop_null().slice(0, 50).to_pylist()
     time_format = pick_time_format(sample, preset.time_format)
     for column in CALL_TIME_COLUMNS:
-        if column in raw:
-            typed[column] = parse_times(raw[column], time_format)
+        if column in table.column_names:
+            columns[column], present[column] = _typed_column(table.column(column), time_format)
         else:
-            typed[column] = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
+            columns[column] = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    typed = pd.DataFrame({c: columns[c] for c in (*TEXT_COLUMNS, "lat", "lon", *CALL_TIME_COLUMNS)},
+                         index=pd.RangeIndex(n), copy=False)
+    typed = typed[[c for c in CALL_COLUMNS if c in typed]]
     if preset.synthetic_id:
         typed["call_id"] = synthetic_ids(typed, f"{preset.name.upper()}-").astype("string")
-    typed["source_row"] = rows[: len(typed)]
+    typed["source_row"] = rows[:n]
 
-    bad_index = _validate(typed, raw, name, rejects)
+    bad_index = _validate(typed, table, name, rejects)
     # Optional times that did not parse are cleared, not fatal: count them.
     for column in CALL_TIME_COLUMNS[1:]:
-        if column in raw:
-            lost = int((typed[column].isna() & raw[column].str.strip().fillna("").ne("")).sum())
+        if column in present:
+            lost = int((np.isnat(typed[column].to_numpy()) & present[column]).sum())
             if lost:
                 fixes[f"{column}: unparseable time cleared"] = lost
     for column in ("lat", "lon"):
-        if column in raw:
-            lost = int((typed[column].isna() & raw[column].str.strip().fillna("").ne("")).sum())
+        if column in present:
+            lost = int((np.isnan(typed[column].to_numpy()) & present[column]).sum())
             if lost:
                 fixes[f"{column}: not a number, location cleared"] = lost
     accepted = typed.drop(index=bad_index) if len(bad_index) else typed
     accepted = accepted.assign(source_file=name)
-    return CallsFile(Path(path), preset.name, read.encoding, len(raw) + len(read.bad_rows),
+    return CallsFile(Path(path), preset.name, encoding, rows_read,
                      accepted.reset_index(drop=True), rejects, fixes)
 
 
-def _validate(typed: pd.DataFrame, raw: pd.DataFrame, name: str, rejects: list[dict]) -> pd.Index:
-    """Run the pandera contract; append one reject per failing row and return their index."""
+def _validate(typed: pd.DataFrame, raw: pa_arrow.Table, name: str, rejects: list[dict]) -> pd.Index:
+    """Run the pandera contract; append one reject per failing row and return their index.
+
+    ``raw``: the source text (canonical names), for the rejected values.
+    """
     try:
-        CALLS_SCHEMA.validate(typed, lazy=True)
+        CALLS_SCHEMA.validate(typed[[c for c in CALLS_SCHEMA.columns if c in typed]], lazy=True)
         return pd.Index([])
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
@@ -155,7 +240,7 @@ def _validate(typed: pd.DataFrame, raw: pd.DataFrame, name: str, rejects: list[d
     out = []
     for column, check, index in cases[["column", "check", "index"]].itertuples(index=False):
         index = int(index)
-        value = raw[column].iloc[index] if column in raw else None
+        value = raw.column(column)[index].as_py() if column in raw.column_names else None
         problem = _PROBLEMS.get(str(check), str(check))
         if column in CALL_TIME_COLUMNS and value is not None and not pd.isna(value) and str(value).strip():
             problem = "unparseable timestamp"

@@ -20,6 +20,7 @@ import h3
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
 
@@ -115,37 +116,43 @@ def h3_cells(lat: np.ndarray, lon: np.ndarray, resolution: int) -> np.ndarray:
     return out
 
 
-def _minutes(later: pd.Series, earlier: pd.Series) -> np.ndarray:
-    delta = (later - earlier).dt.total_seconds().to_numpy() / 60.0
+def _minutes(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
+    """Minutes between two ``datetime64[us]`` arrays; NaN where either is missing."""
+    delta = np.asarray(later, dtype="datetime64[us]") - np.asarray(earlier, dtype="datetime64[us]")
+    seconds = delta.view("int64") / 1_000_000  # the same arithmetic as Timedelta.total_seconds
+    minutes = np.where(np.isnat(delta), np.nan, seconds) / 60.0
     # A negative interval is a clock or entry error: leave it empty rather than distort medians.
-    return np.where(delta >= 0, delta, np.nan)
+    return np.where(minutes >= 0, minutes, np.nan)
 
 
-_STR = pd.ArrowDtype(pa.string())
+def _nullable(values: np.ndarray) -> pa.Array:
+    """Float64 Arrow values with NaN stored as null (as pandas writes them)."""
+    return pa.array(values, type=pa.float64(), from_pandas=True)
 
 
-def _text(values: pd.Series | np.ndarray) -> pd.Series:
-    # Arrow-backed strings write to Parquet without a per-value Python round trip.
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
-        return pd.Series(pa.chunked_array(values.array._pa_array), dtype=_STR)
-    return pd.Series(pa.array(values, type=pa.string(), from_pandas=True), dtype=_STR)
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    """A pandas text column as Arrow strings (zero copy for Arrow-backed columns)."""
+    array = pa.array(values, type=pa.string(), from_pandas=True)
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
-def _classify(codes: pd.Series, rules: Ruleset) -> dict[str, pd.Series]:
+def _classify(codes: pa.ChunkedArray, rules: Ruleset) -> dict[str, pa.ChunkedArray]:
     """Triage columns, classifying each distinct code once and spreading with an Arrow take."""
-    keys, uniques = pd.factorize(codes, use_na_sentinel=True)
-    table = classify_codes(pd.Series(uniques, dtype=object).astype(object), rules)
+    encoded = pc.dictionary_encode(codes).combine_chunks()
+    uniques = encoded.dictionary.to_pylist()
+    table = classify_codes(pd.Series(uniques, dtype=object), rules)
     table.loc[len(table)] = ["", "", "unclassified", "police_only", None]
-    keys = np.where(keys < 0, len(table) - 1, keys)
-    take = pa.array(keys)
-    return {c: pd.Series(pa.array(table[c].tolist(), type=pa.string(), from_pandas=True).take(take),
-                        dtype=_STR)
+    take = encoded.indices.fill_null(len(table) - 1)
+    return {c: pa.chunked_array([pa.array(table[c].tolist(), type=pa.string(), from_pandas=True).take(take)])
             for c in table.columns}
 
 
-def enrich_calls(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
-                 rules: Ruleset) -> tuple[pd.DataFrame, dict[str, int], dict[str, int]]:
-    """The snapshot calls table (``SNAPSHOT_CALL_COLUMNS``) plus fixes and location counts."""
+def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
+                       rules: Ruleset) -> tuple[pa.Table, dict[str, int], dict[str, int]]:
+    """The snapshot calls table (``SNAPSHOT_CALL_COLUMNS``) as Arrow, plus fixes and location counts.
+
+    Built column by column in Arrow (no pandas copy of the result) and written as it is.
+    """
     lat, lon, fixes = fix_coordinates(calls["lat"], calls["lon"])
     has_point = lat.notna().to_numpy() & lon.notna().to_numpy()
     # Distinct points only: one int64 key per point at 1e-7 degrees (about 1 cm).
@@ -182,50 +189,65 @@ def enrich_calls(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDat
     fine = pa.array(np.append(h3_cells(u_lat, u_lon, H3_FINE), None), type=pa.string())
     coarse = pa.array(np.append(h3_cells(u_lat, u_lon, H3_COARSE), None), type=pa.string())
 
-    triage = _classify(calls["incident_code"], rules)
-    received = calls["received_at"]
-    local = received.dt.tz_localize(TIMEZONE, ambiguous=np.ones(len(received), dtype=bool),
-                                    nonexistent="shift_forward")
-    day = received.to_numpy().astype("datetime64[D]")
-    out = pd.DataFrame({
-        "call_id": _text(calls["call_id"]),
-        "received_at": received,
-        "received_utc": local.dt.tz_convert("UTC"),
-        "call_date": pd.Series(pa.array(day, type=pa.date32()), dtype=pd.ArrowDtype(pa.date32())),
-        "call_month": pd.Series(pa.array(day.astype("datetime64[M]").astype("datetime64[D]"),
-                                         type=pa.date32()), dtype=pd.ArrowDtype(pa.date32())),
-        "hour": received.dt.hour.astype("int8"),
-        "weekday": received.dt.day_of_week.astype("int8"),
-        "incident_code": _text(calls["incident_code"]),
+    triage = _classify(_arrow_text(calls["incident_code"]), rules)
+    received = calls["received_at"].to_numpy().astype("datetime64[us]", copy=False)
+    received_arrow = pa.array(received, type=pa.timestamp("us"))
+    # DST: the repeated fall-back hour takes daylight time (earliest); the skipped spring-forward
+    # hour shifts to 03:00 (Arrow's "latest": the first instant after the gap).
+    utc = pc.assume_timezone(received_arrow, TIMEZONE, ambiguous="earliest",
+                             nonexistent="latest").cast(pa.timestamp("us", tz="UTC"))
+    times = {c: calls[c].to_numpy().astype("datetime64[us]", copy=False)
+             for c in ("dispatched_at", "arrived_at", "closed_at")}
+    disposition = _arrow_text(calls["disposition"])
+    columns = {
+        "call_id": _arrow_text(calls["call_id"]),
+        "received_at": received_arrow,
+        "received_utc": utc,
+        "call_date": pc.cast(received_arrow, pa.date32()),
+        "call_month": pc.cast(pc.floor_temporal(received_arrow, unit="month"), pa.date32()),
+        "hour": pc.cast(pc.hour(received_arrow), pa.int8()),
+        "weekday": pc.cast(pc.day_of_week(received_arrow), pa.int8()),
+        "incident_code": _arrow_text(calls["incident_code"]),
         "incident_base": triage["incident_base"],
         "modifiers": triage["modifiers"],
-        "priority": _text(calls["priority"]),
-        "disposition": _text(calls["disposition"]),
-        "address": _text(calls["address"]),
-        "lat": lat.to_numpy(),
-        "lon": lon.to_numpy(),
-        "area": pd.Series(area_labels.take(take_area), dtype=_STR),
-        "location_status": pd.Series(status_labels.take(take_area), dtype=_STR),
-        "zone_ids": pd.Series(zone_ids, dtype=pd.ArrowDtype(pa.list_(pa.string()))),
-        "h3_fine": pd.Series(fine.take(take_point), dtype=_STR),
-        "h3_coarse": pd.Series(coarse.take(take_point), dtype=_STR),
+        "priority": _arrow_text(calls["priority"]),
+        "disposition": disposition,
+        "address": _arrow_text(calls["address"]),
+        "lat": _nullable(lat.to_numpy()),
+        "lon": _nullable(lon.to_numpy()),
+        "area": area_labels.take(take_area),
+        "location_status": status_labels.take(take_area),
+        "zone_ids": zone_ids,
+        "h3_fine": fine.take(take_point),
+        "h3_coarse": coarse.take(take_point),
         "category": triage["category"],
         "tier": triage["tier"],
         "rule_id": triage["rule_id"],
-        "dispatch_min": _minutes(calls["dispatched_at"], received),
-        "travel_min": _minutes(calls["arrived_at"], calls["dispatched_at"]),
-        "response_min": _minutes(calls["arrived_at"], received),
-        "on_scene_min": _minutes(calls["closed_at"], calls["arrived_at"]),
-        "arrest": calls["disposition"].str.contains("ARREST", case=False, regex=False)
-                  .fillna(False).astype(bool).to_numpy(),
-        "agency": _text(calls["agency"]),
-        "beat": _text(calls["beat"]),
-        "district": _text(calls["district"]),
-        "source_file": _text(calls["source_file"].astype(str).to_numpy()),
-        "source_row": calls["source_row"].astype("int32").to_numpy(),
-    })
+        "dispatch_min": _nullable(_minutes(times["dispatched_at"], received)),
+        "travel_min": _nullable(_minutes(times["arrived_at"], times["dispatched_at"])),
+        "response_min": _nullable(_minutes(times["arrived_at"], received)),
+        "on_scene_min": _nullable(_minutes(times["closed_at"], times["arrived_at"])),
+        "arrest": pc.match_substring(disposition, "ARREST", ignore_case=True).fill_null(False),
+        "agency": _arrow_text(calls["agency"]),
+        "beat": _arrow_text(calls["beat"]),
+        "district": _arrow_text(calls["district"]),
+        "source_file": _arrow_text(calls["source_file"]),
+        "source_row": pa.array(calls["source_row"].to_numpy(), type=pa.int32()),
+    }
+    out = pa.table({c: columns[c] for c in SNAPSHOT_CALL_COLUMNS})
     slots = np.bincount(area_index, minlength=n_names + 2)
     locations = {LOCATION_IN_AREA: int(slots[:n_names].sum()),
                  LOCATION_OUTSIDE: int(slots[outside_slot]),
                  LOCATION_MISSING: int(slots[missing_slot])}
-    return out[list(SNAPSHOT_CALL_COLUMNS)], fixes, locations
+    return out, fixes, locations
+
+
+def enrich_calls(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
+                 rules: Ruleset) -> tuple[pd.DataFrame, dict[str, int], dict[str, int]]:
+    """:func:`enrich_calls_table` as a pandas frame (Arrow-backed columns), for small inputs."""
+    table, fixes, locations = enrich_calls_table(calls, areas, zones, rules)
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    for column in ("received_at", "received_utc", "lat", "lon", "dispatch_min", "travel_min",
+                   "response_min", "on_scene_min", "arrest", "source_row", "hour", "weekday"):
+        frame[column] = table.column(column).to_pandas()
+    return frame, fixes, locations

@@ -119,7 +119,9 @@ def run_refresh(data_dir: Path, *, preset: str = "auto", keep: int = 5, progress
 
 
 def _build(data_dir, sources, preset, keep, version, result, bar) -> dict:
-    from response_atlas.ingest.enrich import enrich_calls
+    import pyarrow.compute as pc
+
+    from response_atlas.ingest.enrich import enrich_calls_table
 
     reasons: dict[str, dict[str, int]] = {}
     rejects: list[dict] = []
@@ -204,20 +206,22 @@ def _build(data_dir, sources, preset, keep, version, result, bar) -> dict:
     bar.update()
 
     # --- enrich -----------------------------------------------------------------------------
-    enriched, coord_fixes, locations = enrich_calls(calls, areas, zones, rules)
+    enriched, coord_fixes, locations = enrich_calls_table(calls, areas, zones, rules)
+    del calls, frames  # the Arrow table holds what is still needed (peak memory)
     fixes.update(coord_fixes)
     bar.update()
 
     # --- manifest and write -----------------------------------------------------------------
     calls_rejected = sum(reasons.get("calls", {}).values())
-    counts["calls"] = {"read": read_total, "accepted": len(enriched), "rejected": calls_rejected}
+    counts["calls"] = {"read": read_total, "accepted": enriched.num_rows, "rejected": calls_rejected}
     counts["areas"] = {"accepted": len(areas), "rejected": len(area_rejects)}
     counts["zones"] = {"accepted": len(zones), "rejected": len(zone_rejects)}
     for spec in sources:
         if spec.kind != "calls" and Path(spec.path).is_file():
             manifest_sources.append({"kind": spec.kind, "file": Path(spec.path).name,
                                      "sha256": sha256_of(spec.path)})
-    start, end = enriched["received_at"].min(), enriched["received_at"].max()
+    bounds = pc.min_max(enriched.column("received_at"))
+    start, end = (pd.Timestamp(bounds["min"].as_py()), pd.Timestamp(bounds["max"].as_py()))
     if fixes:
         messages.append("fixed or cleared: " + "; ".join(f"{k} ({v})" for k, v in fixes.items()))
     outside = locations.get("outside_county", 0) + locations.get("no_location", 0)

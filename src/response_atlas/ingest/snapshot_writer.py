@@ -16,6 +16,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from response_atlas.schema import (
     MANIFEST_FILE,
@@ -33,7 +35,7 @@ def new_version(now: datetime | None = None) -> str:
 
 def write_snapshot(
     snapshots_dir: Path,
-    tables: dict[str, pd.DataFrame | gpd.GeoDataFrame],
+    tables: dict[str, pd.DataFrame | gpd.GeoDataFrame | pa.Table],
     manifest: dict,
     rules_text: str | None = None,
     keep: int = 5,
@@ -42,6 +44,7 @@ def write_snapshot(
     """Write ``tables`` (keys from ``SNAPSHOT_TABLES``) and ``manifest``; point CURRENT at it.
 
     Returns the new snapshot folder. Older snapshots beyond ``keep`` are removed afterwards.
+    An Arrow table (the calls) is written as it is, in row groups of about a million rows.
     """
     snapshots_dir = Path(snapshots_dir)
     snapshots_dir.mkdir(parents=True, exist_ok=True)
@@ -53,8 +56,8 @@ def write_snapshot(
     try:
         for name, frame in tables.items():
             target = staging / SNAPSHOT_TABLES[name]
-            if isinstance(frame, gpd.GeoDataFrame):
-                frame.to_parquet(target, index=False)
+            if isinstance(frame, pa.Table):
+                write_arrow_table(frame, target)
             else:
                 frame.to_parquet(target, index=False)
         if rules_text is not None:
@@ -71,6 +74,11 @@ def write_snapshot(
     _point_current(snapshots_dir, version)
     prune_snapshots(snapshots_dir, keep)
     return final
+
+
+def write_arrow_table(table: pa.Table, target: Path, row_group_rows: int = 1 << 20) -> None:
+    """Write an Arrow table to Parquet (snappy, ~1M-row groups) without a pandas round trip."""
+    pq.write_table(table, target, row_group_size=row_group_rows, compression="snappy")
 
 
 def _point_current(snapshots_dir: Path, version: str) -> None:
