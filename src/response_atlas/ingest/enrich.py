@@ -35,6 +35,12 @@ from response_atlas.schema import (
 )
 from response_atlas.triage_rules import Ruleset, classify_codes
 
+try:  # optional: vectorized H3 (requirements.txt pins it)
+    from h3ronpy import cells_to_string as _cells_to_string
+    from h3ronpy import vector as _vector_h3
+except ImportError:  # pragma: no cover - the per-point h3 loop is used instead
+    _vector_h3 = _cells_to_string = None
+
 # A generous box around Hamilton County and its neighbours, used only to spot swapped pairs.
 REGION_LAT = (38.0, 40.5)
 REGION_LON = (-86.0, -83.0)
@@ -116,6 +122,25 @@ def h3_cells(lat: np.ndarray, lon: np.ndarray, resolution: int) -> np.ndarray:
     return out
 
 
+def h3_cell_array(lat: np.ndarray, lon: np.ndarray, resolution: int) -> pa.Array:
+    """H3 cell ids (hex strings) as an Arrow array; null where a coordinate is missing.
+
+    Vectorized with h3ronpy (Rust, the same H3 library underneath) when it is installed; the
+    per-point ``h3`` loop otherwise (about 4x slower on a million points).
+    """
+    lat, lon = np.asarray(lat, dtype="float64"), np.asarray(lon, dtype="float64")
+    if _vector_h3 is None:
+        return pa.array(h3_cells(lat, lon, resolution), type=pa.string())
+    ok = ~(np.isnan(lat) | np.isnan(lon))
+    cells = pa.array(_cells_to_string(_vector_h3.coordinates_to_cells(lat[ok], lon[ok], resolution)))
+    cells = cells.cast(pa.string())
+    if ok.all():
+        return cells
+    positions = np.full(len(lat), -1, dtype=np.int64)
+    positions[ok] = np.arange(int(ok.sum()))
+    return cells.take(pa.array(positions, mask=~ok))
+
+
 def _minutes(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
     """Minutes between two ``datetime64[us]`` arrays; NaN where either is missing."""
     delta = np.asarray(later, dtype="datetime64[us]") - np.asarray(earlier, dtype="datetime64[us]")
@@ -186,8 +211,9 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     zone_lists = assign_zones(u_lat, u_lon, zones, points=points)
     zone_lists = pa.concat_arrays([zone_lists, pa.array([[]], type=pa.list_(pa.string()))])
     zone_ids = zone_lists.take(take_point)
-    fine = pa.array(np.append(h3_cells(u_lat, u_lon, H3_FINE), None), type=pa.string())
-    coarse = pa.array(np.append(h3_cells(u_lat, u_lon, H3_COARSE), None), type=pa.string())
+    no_cell = pa.array([None], type=pa.string())
+    fine = pa.concat_arrays([h3_cell_array(u_lat, u_lon, H3_FINE), no_cell])
+    coarse = pa.concat_arrays([h3_cell_array(u_lat, u_lon, H3_COARSE), no_cell])
 
     triage = _classify(_arrow_text(calls["incident_code"]), rules)
     received = calls["received_at"].to_numpy().astype("datetime64[us]", copy=False)
