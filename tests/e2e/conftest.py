@@ -14,22 +14,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from response_atlas.appserver import run_app_server
 from tests.tiny_snapshot import build_tiny_snapshot
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "test-results" / "screenshots"
 CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
-STARTUP_TIMEOUT_S = 90
 RUN_TIMEOUT_MS = 60_000
 
 STAFF_USER = "e2e-staff"
@@ -49,28 +43,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(base_url: str, proc: subprocess.Popen, log: Path) -> None:
-    """Poll /_stcore/health until it answers ok; bounded, fails with the server log."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited early:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200 and resp.read().strip() == b"ok":
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)  # poll interval, not a wait for a result
-    raise RuntimeError(f"streamlit not healthy after {STARTUP_TIMEOUT_S}s:\n{log.read_text()[-4000:]}")
-
-
 def _staff_hash() -> str:
     import bcrypt
 
@@ -85,39 +57,17 @@ def e2e_data_dir(tmp_path_factory) -> Path:
     return data_dir
 
 
+def staff_env() -> dict[str, str]:
+    """Environment that enables the test-only staff account on a server."""
+    return {"ATLAS_TEST_STAFF_USER": STAFF_USER, "ATLAS_TEST_STAFF_PASSWORD_HASH": _staff_hash()}
+
+
 @pytest.fixture(scope="session")
 def app_server(e2e_data_dir, tmp_path_factory):
     """Base URL of ``streamlit run app.py`` on a free port, with the tiny snapshot and staff login."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
-    env = {
-        **os.environ,
-        "ATLAS_DATA_DIR": str(e2e_data_dir),
-        "ATLAS_TEST_STAFF_USER": STAFF_USER,
-        "ATLAS_TEST_STAFF_PASSWORD_HASH": _staff_hash(),
-        "PYTHONPATH": os.pathsep.join(
-            [str(PROJECT_ROOT / "src"), str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]
-        ),
-    }
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base_url, proc, log)
-        yield base_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    with run_app_server(e2e_data_dir, log, staff_env()) as server:
+        yield server.base_url
 
 
 # One server serves both roles; the alias documents intent in staff tests.

@@ -3,18 +3,12 @@ text (a second server on a snapshot whose area names and incident codes carry sc
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
+from response_atlas.appserver import run_app_server
 from response_atlas.ingest.snapshot_writer import write_snapshot
 from tests import tiny_snapshot as tiny
 from tests.e2e.conftest import (
-    PROJECT_ROOT,
-    _free_port,
-    _wait_healthy,
     open_app,
     screenshot,
     wait_for_app,
@@ -69,23 +63,8 @@ def hostile_server(tmp_path_factory):
                                             "zones": tiny.zones_frame(),
                                             "contacts": tiny.contacts_frame()},
                    {"data_as_of": "2025-06-12"}, rules_text=tiny.RULES_YAML)
-    port = _free_port()
-    log = data_dir / "streamlit.log"
-    env = {**os.environ, "ATLAS_DATA_DIR": str(data_dir),
-           "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT / "src"), str(PROJECT_ROOT)])}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base_url, proc, log)
-        yield base_url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+    with run_app_server(data_dir, data_dir / "streamlit.log") as server:
+        yield server.base_url
 
 
 def test_hostile_names_do_not_run_script(page, hostile_server):

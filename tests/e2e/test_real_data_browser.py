@@ -7,24 +7,18 @@ Screenshots land in ``test-results/screenshots/real-<page>.png``.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
+from response_atlas.appserver import run_app_server
 from response_atlas.ingest.refresh import run_refresh
 from response_atlas.pages_registry import PAGES
 from tests.conftest import SHARED_DATA
 from tests.e2e.conftest import (
-    PROJECT_ROOT,
-    STAFF_USER,
-    _free_port,
-    _staff_hash,
-    _wait_healthy,
     login_as_staff,
     screenshot,
+    staff_env,
     wait_for_app,
 )
 
@@ -42,32 +36,9 @@ def real_server(tmp_path_factory):
     shutil.copy(real / "boundaries" / "cincinnati_sna_neighborhoods_cagis2022.geojson", data / "areas.geojson")
     shutil.copy(SHARED_DATA / "derived" / "cincinnati_sna_neighborhood_facts.csv", data / "area_facts.csv")
     assert run_refresh(data, progress=False).ok
-    port = _free_port()
     log = tmp_path_factory.mktemp("real-e2e-server") / "streamlit.log"
-    env = {
-        **os.environ,
-        "ATLAS_DATA_DIR": str(data),
-        "ATLAS_TEST_STAFF_USER": STAFF_USER,
-        "ATLAS_TEST_STAFF_PASSWORD_HASH": _staff_hash(),
-        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT / "src"), str(PROJECT_ROOT),
-                                       os.environ.get("PYTHONPATH", "")]),
-    }
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base_url, proc, log)
-        yield base_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    with run_app_server(data, log, staff_env()) as server:
+        yield server.base_url
 
 
 def test_every_page_on_real_data_in_a_browser(page, real_server):

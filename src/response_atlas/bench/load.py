@@ -20,18 +20,16 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime
 from pathlib import Path
 
+from response_atlas.appserver import run_app_server
 from response_atlas.config import PROJECT_ROOT
 
 CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
@@ -42,16 +40,8 @@ MAIN_TITLE = '[data-testid="stMain"] h1'
 NAV_LINK = '[data-testid="stSidebarNavLink"]'
 ERROR_BOX = '[data-testid="stException"]'
 MAX_SESSIONS = 50
-STARTUP_TIMEOUT_S = 120
 RESULTS_DIR = PROJECT_ROOT / "bench-results"
 TARGET_RSS_MB = 1536
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def proc_memory_mb(pid: int) -> tuple[float, float]:
@@ -104,36 +94,6 @@ def prepare_data(calls: int, work: Path) -> Path:
         subprocess.run([sys.executable, "-m", "response_atlas", *cmd], check=True,
                        capture_output=True, env=env, cwd=PROJECT_ROOT)
     return data_dir
-
-
-def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen:
-    """``streamlit run app.py`` on 127.0.0.1:port (public role: no staff accounts configured)."""
-    env = {**os.environ, "ATLAS_DATA_DIR": str(data_dir),
-           "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT / "src"), str(PROJECT_ROOT)])}
-    for key in ("ATLAS_TEST_STAFF_USER", "ATLAS_TEST_STAFF_PASSWORD_HASH"):
-        env.pop(key, None)
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-    with log.open("w") as out:
-        return subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
-
-
-def wait_healthy(base_url: str, proc: subprocess.Popen, log: Path) -> None:
-    """Poll ``/_stcore/health`` until it answers ok (bounded)."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200 and resp.read().strip() == b"ok":
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)  # poll interval
-    raise RuntimeError(f"streamlit not healthy after {STARTUP_TIMEOUT_S} s")
 
 
 async def wait_for_run(page, timeout_ms: float) -> None:
@@ -264,35 +224,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"chromium not found at {CHROMIUM} (set ATLAS_CHROMIUM)", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="atlas-load-", dir="/tmp"))
-    proc = None
     try:
         data_dir = args.data.resolve() if args.data else prepare_data(args.calls, work)
-        port, log = free_port(), work / "streamlit.log"
-        proc = start_server(data_dir, port, log)
-        base_url = f"http://127.0.0.1:{port}"
-        wait_healthy(base_url, proc, log)
-        idle, _ = proc_memory_mb(proc.pid)
-        cpu0 = proc_cpu_seconds(proc.pid)
-        sampler = MemorySampler(proc.pid)
-        sampler.start()
-        try:
-            run = asyncio.run(drive(base_url, args.sessions, args.page_timeout))
-        finally:
-            sampler.stop()
-        end, peak = proc_memory_mb(proc.pid)
-        cpu_s = proc_cpu_seconds(proc.pid) - cpu0
+        with run_app_server(data_dir, work / "streamlit.log") as server:
+            proc, log = server.process, server.log
+            idle, _ = proc_memory_mb(proc.pid)
+            cpu0 = proc_cpu_seconds(proc.pid)
+            sampler = MemorySampler(proc.pid)
+            sampler.start()
+            try:
+                run = asyncio.run(drive(server.base_url, args.sessions, args.page_timeout))
+            finally:
+                sampler.stop()
+            end, peak = proc_memory_mb(proc.pid)
+            cpu_s = proc_cpu_seconds(proc.pid) - cpu0
         cold_end = run["cold_s"]
         warm = max((mb for t, mb in sampler.samples if t <= cold_end), default=idle)
         rss = {"idle": idle, "warm": warm, "peak": peak, "end": end}
         text = summarize(run, args.sessions, rss, cpu_s, log.read_text(errors="replace"))
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
         shutil.rmtree(work, ignore_errors=True)
     header = (f"Load: data {'from ' + str(args.data) if args.data else f'demo {args.calls:,} calls'}"
               f"; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
