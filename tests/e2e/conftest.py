@@ -70,6 +70,34 @@ def app_server(e2e_data_dir, tmp_path_factory):
         yield server.base_url
 
 
+# Script in every kind of string an extract can carry: area names, incident codes, team ids.
+HOSTILE = {"Alpha": "<img src=x onerror=alert(1)>", "Beta": "${alert(1)}"}
+HOSTILE_TEAM = "`${alert(3)}`<img src=z onerror=alert(3)>"
+
+
+@pytest.fixture(scope="session")
+def hostile_server(tmp_path_factory):
+    """A second app server on the tiny snapshot with script in area names, codes and team ids."""
+    from response_atlas.ingest.snapshot_writer import write_snapshot
+    from tests import tiny_snapshot as tiny
+
+    data_dir = tmp_path_factory.mktemp("hostile-data")
+    areas = tiny.area_frame()
+    areas["area"] = areas["area"].replace(HOSTILE)
+    calls = tiny.calls_frame()
+    calls["area"] = calls["area"].replace(HOSTILE)
+    calls.loc[calls["incident_code"] == "THEFTR", "incident_code"] = "<img src=y onerror=alert(2)>"
+    zones = tiny.zones_frame()
+    zones.loc[zones["team_id"] == "ARC-1", "team_id"] = HOSTILE_TEAM
+    contacts = tiny.contacts_frame()
+    contacts.loc[contacts["team_id"] == "ARC-1", "team_id"] = HOSTILE_TEAM
+    write_snapshot(data_dir / "snapshots", {"calls": calls, "areas": areas, "zones": zones,
+                                            "contacts": contacts},
+                   {"data_as_of": "2025-06-12"}, rules_text=tiny.RULES_YAML)
+    with run_app_server(data_dir, data_dir / "streamlit.log", staff_env()) as server:
+        yield server.base_url
+
+
 # One server serves both roles; the alias documents intent in staff tests.
 @pytest.fixture(scope="session")
 def app_server_staff(app_server):

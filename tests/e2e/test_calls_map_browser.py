@@ -3,11 +3,6 @@ text (a second server on a snapshot whose area names and incident codes carry sc
 
 from __future__ import annotations
 
-import pytest
-
-from response_atlas.appserver import run_app_server
-from response_atlas.ingest.snapshot_writer import write_snapshot
-from tests import tiny_snapshot as tiny
 from tests.e2e.conftest import (
     open_app,
     screenshot,
@@ -16,7 +11,6 @@ from tests.e2e.conftest import (
 
 QUERY = "from=2025-01-01&to=2025-06-30"
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
-HOSTILE = {"Alpha": "<img src=x onerror=alert(1)>", "Beta": "${alert(1)}"}
 
 
 def _map(page):
@@ -48,23 +42,6 @@ def _click(locator) -> None:
     dispatched on the path itself: Leaflet and st_folium then handle it as a layer click."""
     locator.hover()
     locator.dispatch_event("click")
-
-
-@pytest.fixture(scope="module")
-def hostile_server(tmp_path_factory):
-    """A second app server on the tiny snapshot with script in area names and incident codes."""
-    data_dir = tmp_path_factory.mktemp("hostile-data")
-    areas = tiny.area_frame()
-    areas["area"] = areas["area"].replace(HOSTILE)
-    calls = tiny.calls_frame()
-    calls["area"] = calls["area"].replace(HOSTILE)
-    calls.loc[calls["incident_code"] == "THEFTR", "incident_code"] = "<img src=y onerror=alert(2)>"
-    write_snapshot(data_dir / "snapshots", {"calls": calls, "areas": areas,
-                                            "zones": tiny.zones_frame(),
-                                            "contacts": tiny.contacts_frame()},
-                   {"data_as_of": "2025-06-12"}, rules_text=tiny.RULES_YAML)
-    with run_app_server(data_dir, data_dir / "streamlit.log") as server:
-        yield server.base_url
 
 
 def test_hostile_names_do_not_run_script(page, hostile_server):
