@@ -9,6 +9,7 @@ always sees one complete snapshot. No streamlit here: ``store.py`` adds the cach
 from __future__ import annotations
 
 import json
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +27,8 @@ from response_atlas.schema import (
     SNAPSHOT_RULES_FILE,
     SNAPSHOT_TABLES,
 )
+
+DUCKDB_MEMORY_LIMIT = "512MB"
 
 
 class SnapshotMissing(RuntimeError):
@@ -61,7 +64,12 @@ class Snapshot:
 
     @cached_property
     def _con(self) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect(":memory:")
+        # Bounded working memory: DuckDB would otherwise use up to 80% of RAM for one query's
+        # hash tables and keep it; past the limit it spills to a temporary folder instead.
+        con = duckdb.connect(":memory:", config={
+            "memory_limit": DUCKDB_MEMORY_LIMIT,
+            "temp_directory": str(Path(tempfile.gettempdir()) / "response-atlas-duckdb"),
+        })
         for name, filename in SNAPSHOT_TABLES.items():
             file = self.path / filename
             if name in ("areas", "zones") or not file.exists():
