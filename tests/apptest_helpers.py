@@ -30,3 +30,23 @@ def run_page(
         at.switch_page(page)
         at.run()
     return at
+
+
+def element_leaves(node):
+    """Every rendered element under an AppTest node (depth first)."""
+    children = getattr(node, "children", None)
+    if children:
+        for child in children.values():
+            yield from element_leaves(child)
+    elif getattr(node, "proto", None) is not None:
+        yield node
+
+
+def collect_payload(at: AppTest) -> str:
+    """Everything a page sent to the browser: each element's message, dataframes as CSV."""
+    parts = []
+    for leaf in element_leaves(at._tree):
+        parts.append(str(leaf.proto))
+        if leaf.type == "dataframe":
+            parts.append(leaf.value.to_csv(index=False))
+    return "\n".join(parts)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.apptest_helpers import run_page
+from tests.apptest_helpers import collect_payload, element_leaves, run_page
 from tests.tiny_snapshot import CALLS, calls_frame
 
 COUNT_COLUMNS = ("911 calls", "Calls eligible for an alternative response",
@@ -18,25 +18,6 @@ def public_page(tiny_data_dir):
     at = run_page("views/public/equity.py", tiny_data_dir, role="public")
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def _leaves(node):
-    children = getattr(node, "children", None)
-    if children:
-        for child in children.values():
-            yield from _leaves(child)
-    elif getattr(node, "proto", None) is not None:
-        yield node
-
-
-def _payload(at) -> str:
-    """Everything the page sent: every element's message, dataframes as text, map HTML."""
-    parts = []
-    for leaf in _leaves(at._tree):
-        parts.append(str(leaf.proto))
-        if leaf.type == "dataframe":
-            parts.append(leaf.value.to_csv(index=False))
-    return "\n".join(parts)
 
 
 def test_area_rates_per_1000(public_page):
@@ -65,8 +46,8 @@ def test_headline_and_definitions_are_shown(public_page):
 
 
 def test_public_page_sends_no_addresses_call_ids_or_points(public_page):
-    payload = _payload(public_page)
-    assert "component_instance" in {leaf.type for leaf in _leaves(public_page._tree)}
+    payload = collect_payload(public_page)
+    assert "component_instance" in {leaf.type for leaf in element_leaves(public_page._tree)}
     assert "L.map" in payload  # the map HTML is part of what was inspected
     for address in {row[6] for row in CALLS}:
         assert address not in payload

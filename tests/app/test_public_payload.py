@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from response_atlas.pages_registry import PAGES, PUBLIC, STAFF
 from response_atlas.ui.auth import ROLE_KEY
-from tests.apptest_helpers import APP, run_page
+from tests.apptest_helpers import APP, collect_payload, run_page
 from tests.tiny_snapshot import CALLS, calls_frame
 
 PUBLIC_PAGES = [p for p in PAGES if p.audience == PUBLIC]
@@ -30,25 +30,6 @@ PAGE_QUERY = {
 ADDRESSES = sorted({row[6] for row in CALLS})
 CALL_IDS = sorted({row[0] for row in CALLS})
 DISPOSITIONS = sorted({row[7] for row in CALLS})
-
-
-def _leaves(node):
-    children = getattr(node, "children", None)
-    if children:
-        for child in children.values():
-            yield from _leaves(child)
-    elif getattr(node, "proto", None) is not None:
-        yield node
-
-
-def collect_payload(at) -> str:
-    """Every element's message as text, plus every dataframe's cells as CSV."""
-    parts = []
-    for leaf in _leaves(at._tree):
-        parts.append(str(leaf.proto))
-        if leaf.type == "dataframe":
-            parts.append(leaf.value.to_csv(index=False))
-    return "\n".join(parts)
 
 
 def call_points() -> list[float]:
