@@ -194,9 +194,11 @@ def hour_weekday_figure(matrix: pd.DataFrame, public: bool = True,
         xgap=1, ygap=1,
     ))
     fig.update_yaxes(autorange="reversed", title="Hour of day")
-    fig.update_xaxes(side="top")
+    # Day names below the grid and never rotated: on a narrow column (or with presentation mode's
+    # larger type) rotated labels at the top collided with the title.
+    fig.update_xaxes(side="bottom", tickangle=0)
     fig.update_layout(title="Calls by hour and day", height=540,
-                      margin={"t": 90, "b": 20}, plot_bgcolor="#FFFFFF")
+                      margin={"t": 50, "b": 40}, plot_bgcolor="#FFFFFF")
     return fig
 
 
