@@ -15,6 +15,8 @@ take the first occurrence (daylight time).
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import geopandas as gpd
 import h3
 import numpy as np
@@ -61,33 +63,77 @@ def fix_coordinates(lat: pd.Series, lon: pd.Series) -> tuple[pd.Series, pd.Serie
     return lat, lon, counts
 
 
-def _points(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Shapely points in the projected CRS.
-
-    The coordinates are projected as arrays and the points built once, in the projected CRS:
-    the same pyproj transformation ``GeoSeries.to_crs`` applies, without building and then
-    rewriting a million geographic points.
-    """
+def _projected_xy(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Projected (EPSG:3735) x and y arrays: the pyproj transformation ``GeoSeries.to_crs`` applies."""
     x, y = _TO_PROJECTED.transform(np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64"))
-    return shapely.points(x, y)
+    return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
 
 
 _TO_PROJECTED = Transformer.from_crs(GEOGRAPHIC_CRS, PROJECTED_CRS, always_xy=True)
 
 
+class _SortedPoints:
+    """Projected points sorted by x, so each polygon only tests the points inside its box.
+
+    No point geometries are built: ``shapely.intersects_xy`` on a prepared polygon tests raw
+    coordinates (border included, the same answer as the ``intersects`` predicate) and releases
+    the GIL, so areas and zones can be tested in parallel threads.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray):
+        self.order = np.argsort(x, kind="stable")
+        self.x, self.y = x[self.order], y[self.order]
+
+    def hits(self, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(point index, polygon index) pairs where the point intersects the polygon."""
+        point_parts, poly_parts = [], []
+        for i, geom in enumerate(polygons):
+            if geom is None or shapely.is_empty(geom):
+                continue
+            xmin, ymin, xmax, ymax = shapely.bounds(geom)
+            lo = int(np.searchsorted(self.x, xmin, side="left"))
+            hi = int(np.searchsorted(self.x, xmax, side="right"))
+            if hi <= lo:
+                continue
+            ys = self.y[lo:hi]
+            box = np.flatnonzero((ys >= ymin) & (ys <= ymax)) + lo
+            if not len(box):
+                continue
+            inside = shapely.intersects_xy(geom, self.x[box], self.y[box])
+            point_parts.append(self.order[box[inside]])
+            poly_parts.append(np.full(int(inside.sum()), i, dtype=np.int64))
+        if not point_parts:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        return np.concatenate(point_parts).astype(np.int64), np.concatenate(poly_parts)
+
+
+def _prepared(geoms: gpd.GeoSeries) -> np.ndarray:
+    polygons = np.asarray(geoms.to_crs(PROJECTED_CRS).to_numpy(), dtype=object)  # new geometries
+    shapely.prepare(polygons)
+    return polygons
+
+
+def _sorted_points(lat, lon, points) -> _SortedPoints:
+    if isinstance(points, _SortedPoints):
+        return points
+    if points is not None:  # shapely points already projected
+        coords = shapely.get_coordinates(points)
+        return _SortedPoints(coords[:, 0].copy(), coords[:, 1].copy())
+    return _SortedPoints(*_projected_xy(lat, lon))
+
+
 def assign_areas(lat: np.ndarray, lon: np.ndarray, areas: gpd.GeoDataFrame,
-                 points: np.ndarray | None = None) -> np.ndarray:
+                 points: object | None = None) -> np.ndarray:
     """Index into ``areas`` for each point (-1: in no area); borders go to the first by name.
 
-    ``points``: the same points already projected (``_points``), to share the work with zones.
+    ``points``: the same points already projected, to share the sorting with zones.
     """
     out = np.full(len(lat), -1, dtype=np.int64)
     if len(lat) == 0 or areas.empty:
         return out
     order = np.argsort(areas["area"].to_numpy(dtype=str), kind="stable")
-    projected = areas.geometry.to_crs(PROJECTED_CRS).iloc[order].reset_index(drop=True)
-    points = _points(lat, lon) if points is None else points
-    point_idx, poly_idx = projected.sindex.query(points, predicate="intersects")
+    polygons = _prepared(areas.geometry.iloc[order])
+    point_idx, poly_idx = _sorted_points(lat, lon, points).hits(polygons)
     if len(point_idx):
         best = np.full(len(lat), np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(best, point_idx, poly_idx)
@@ -97,19 +143,24 @@ def assign_areas(lat: np.ndarray, lon: np.ndarray, areas: gpd.GeoDataFrame,
 
 
 def assign_zones(lat: np.ndarray, lon: np.ndarray, zones: gpd.GeoDataFrame,
-                 points: np.ndarray | None = None) -> pa.ListArray:
+                 points: object | None = None) -> pa.ListArray:
     """For each point, the list of zone ids whose polygon contains it (border included)."""
     offsets = np.zeros(len(lat) + 1, dtype=np.int32)
     if len(lat) == 0 or zones.empty:
         return pa.ListArray.from_arrays(pa.array(offsets), pa.array([], type=pa.string()))
-    projected = zones.geometry.to_crs(PROJECTED_CRS).reset_index(drop=True)
-    points = _points(lat, lon) if points is None else points
-    point_idx, zone_idx = projected.sindex.query(points, predicate="intersects")
-    order = np.lexsort((zone_idx, point_idx))
-    point_idx, zone_idx = point_idx[order], zone_idx[order]
-    np.add.at(offsets, point_idx + 1, 1)
+    polygons = _prepared(zones.geometry.reset_index(drop=True))
+    point_idx, zone_idx = _sorted_points(lat, lon, points).hits(polygons)
+    if len(polygons) <= 32:  # few zones: a point x zone membership grid is cheaper than a sort
+        member = np.zeros((len(lat), len(polygons)), dtype=bool)
+        member[point_idx, zone_idx] = True
+        flat = np.flatnonzero(member)
+        point_idx, zone_idx = flat // len(polygons), flat % len(polygons)
+    else:
+        order = np.lexsort((zone_idx, point_idx))
+        point_idx, zone_idx = point_idx[order], zone_idx[order]
+    offsets[1:] = np.bincount(point_idx, minlength=len(lat))
     offsets = np.cumsum(offsets, dtype=np.int32)
-    values = pa.array(zones["zone_id"].astype(str).to_numpy()[zone_idx], type=pa.string())
+    values = pa.array(zones["zone_id"].astype(str).tolist(), type=pa.string()).take(pa.array(zone_idx))
     return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 
@@ -161,14 +212,14 @@ def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
     return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
-def _classify(codes: pa.ChunkedArray, rules: Ruleset) -> dict[str, pa.ChunkedArray]:
+def _classify(codes: pa.ChunkedArray, rules: Ruleset, pool: ThreadPoolExecutor) -> dict[str, Future]:
     """Triage columns, classifying each distinct code once and spreading with an Arrow take."""
     encoded = pc.dictionary_encode(codes).combine_chunks()
     uniques = encoded.dictionary.to_pylist()
     table = classify_codes(pd.Series(uniques, dtype=object), rules)
     table.loc[len(table)] = ["", "", "unclassified", "police_only", None]
     take = encoded.indices.fill_null(len(table) - 1)
-    return {c: pa.chunked_array([pa.array(table[c].tolist(), type=pa.string(), from_pandas=True).take(take)])
+    return {c: pool.submit(pa.array(table[c].tolist(), type=pa.string(), from_pandas=True).take, take)
             for c in table.columns}
 
 
@@ -187,35 +238,62 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     _, first, codes = np.unique(key, return_index=True, return_inverse=True)
     u_lat, u_lon = p_lat[first], p_lon[first]
 
-    points = _points(u_lat, u_lon)
-    area_of_point = assign_areas(u_lat, u_lon, areas, points=points)
+    # The spatial tests, the H3 cells and the Arrow takes release the GIL: they run side by side
+    # in threads while the codes are classified and the times derived on this thread.
+    n = len(calls)
+    idx_point = np.flatnonzero(has_point)
+    full_index = np.full(n, len(u_lat), dtype=np.int64)  # last slot: no point
+    full_index[idx_point] = codes
+    take_point = pa.array(full_index)
+    pool = ThreadPoolExecutor(max_workers=4)
+    try:
+        columns = _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_point,
+                                  take_point, lat, lon)
+    finally:
+        pool.shutdown()
+    area_index = columns.pop("_area_index")
+    columns = {c: v.result() if isinstance(v, Future) else v for c, v in columns.items()}
+    out = pa.table({c: columns[c] for c in SNAPSHOT_CALL_COLUMNS})
+    n_names = len(areas)
+    slots = np.bincount(area_index, minlength=n_names + 2)
+    locations = {LOCATION_IN_AREA: int(slots[:n_names].sum()),
+                 LOCATION_OUTSIDE: int(slots[n_names + 1]),
+                 LOCATION_MISSING: int(slots[n_names])}
+    return out, fixes, locations
+
+
+def _spread(pool: ThreadPoolExecutor, build, take: pa.Array, last: pa.Array) -> Future:
+    """A pool job: ``build()`` (one value per distinct item) plus ``last``, spread with ``take``."""
+    return pool.submit(lambda: pa.concat_arrays([build(), last]).take(take))
+
+
+def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_point, take_point,
+                    lat, lon) -> dict:
+    """The snapshot columns, some as pool jobs (``Future``), plus ``_area_index``."""
+    points = _SortedPoints(*_projected_xy(u_lat, u_lon))
+    area_job = pool.submit(assign_areas, u_lat, u_lon, areas, points)
+    no_zone = pa.array([[]], type=pa.list_(pa.string()))
+    zone_ids = _spread(pool, lambda: assign_zones(u_lat, u_lon, zones, points), take_point, no_zone)
+    no_cell = pa.array([None], type=pa.string())
+    fine = _spread(pool, lambda: h3_cell_array(u_lat, u_lon, H3_FINE), take_point, no_cell)
+    coarse = _spread(pool, lambda: h3_cell_array(u_lat, u_lon, H3_COARSE), take_point, no_cell)
+    triage = _classify(_arrow_text(calls["incident_code"]), rules, pool)
     # Area and status as small label lists plus one index per call (an Arrow take builds the
     # string columns without a Python object per call).
     names = areas["area"].to_numpy(dtype=object)
     n_names = len(names)
     missing_slot, outside_slot = n_names, n_names + 1
     area_index = np.full(len(calls), missing_slot, dtype=np.int64)
-    point_area = area_of_point[codes]
+    point_area = area_job.result()[codes]
     in_area = point_area >= 0
-    idx_point = np.flatnonzero(has_point)
     area_index[idx_point[in_area]] = point_area[in_area]
     area_index[idx_point[~in_area]] = outside_slot
     area_labels = pa.array([*names, AREA_MISSING_LABEL, AREA_OUTSIDE_LABEL], type=pa.string())
     status_labels = pa.array([*[LOCATION_IN_AREA] * n_names, LOCATION_MISSING, LOCATION_OUTSIDE],
                              type=pa.string())
     take_area = pa.array(area_index)
-
-    full_index = np.full(len(calls), len(u_lat), dtype=np.int64)  # last slot: no point
-    full_index[idx_point] = codes
-    take_point = pa.array(full_index)
-    zone_lists = assign_zones(u_lat, u_lon, zones, points=points)
-    zone_lists = pa.concat_arrays([zone_lists, pa.array([[]], type=pa.list_(pa.string()))])
-    zone_ids = zone_lists.take(take_point)
-    no_cell = pa.array([None], type=pa.string())
-    fine = pa.concat_arrays([h3_cell_array(u_lat, u_lon, H3_FINE), no_cell])
-    coarse = pa.concat_arrays([h3_cell_array(u_lat, u_lon, H3_COARSE), no_cell])
-
-    triage = _classify(_arrow_text(calls["incident_code"]), rules)
+    area_job = pool.submit(area_labels.take, take_area)
+    status_job = pool.submit(status_labels.take, take_area)
     received = calls["received_at"].to_numpy().astype("datetime64[us]", copy=False)
     received_arrow = pa.array(received, type=pa.timestamp("us"))
     # DST: the repeated fall-back hour takes daylight time (earliest); the skipped spring-forward
@@ -241,11 +319,11 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
         "address": _arrow_text(calls["address"]),
         "lat": _nullable(lat.to_numpy()),
         "lon": _nullable(lon.to_numpy()),
-        "area": area_labels.take(take_area),
-        "location_status": status_labels.take(take_area),
+        "area": area_job,
+        "location_status": status_job,
         "zone_ids": zone_ids,
-        "h3_fine": fine.take(take_point),
-        "h3_coarse": coarse.take(take_point),
+        "h3_fine": fine,
+        "h3_coarse": coarse,
         "category": triage["category"],
         "tier": triage["tier"],
         "rule_id": triage["rule_id"],
@@ -260,12 +338,7 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
         "source_file": _arrow_text(calls["source_file"]),
         "source_row": pa.array(calls["source_row"].to_numpy(), type=pa.int32()),
     }
-    out = pa.table({c: columns[c] for c in SNAPSHOT_CALL_COLUMNS})
-    slots = np.bincount(area_index, minlength=n_names + 2)
-    locations = {LOCATION_IN_AREA: int(slots[:n_names].sum()),
-                 LOCATION_OUTSIDE: int(slots[outside_slot]),
-                 LOCATION_MISSING: int(slots[missing_slot])}
-    return out, fixes, locations
+    return {**columns, "_area_index": area_index}
 
 
 def enrich_calls(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
