@@ -226,13 +226,37 @@ def load_calls_file(path: Path, preset: CallPreset | None = None) -> CallsFile:
                      accepted.reset_index(drop=True), rejects, fixes)
 
 
+def _rows_to_validate(frame: pd.DataFrame, head: int = 1000) -> np.ndarray:
+    """Positions pandera must see: every row an Arrow pre-check flags, plus the first ``head``.
+
+    The pre-check is looser than the schema (it flags every row any row-level check could fail),
+    so pandera still decides every rejection while skipping the rows that cannot fail; the
+    column-level checks (dtypes) see the same columns either way.
+    """
+    n = len(frame)
+    flagged = np.zeros(n, dtype=bool)
+    flagged[: min(head, n)] = True
+    for column in ("call_id", "incident_code"):
+        if column in frame:
+            text = pa_arrow.array(frame[column], type=pa_arrow.string(), from_pandas=True)
+            flagged |= pc.fill_null(pc.less(pc.utf8_length(text), 1), True).to_numpy(zero_copy_only=False)
+    if "received_at" in frame:
+        flagged |= np.isnat(frame["received_at"].to_numpy(dtype="datetime64[us]"))
+    for column, bound in (("lat", 90), ("lon", 180)):
+        if column in frame:
+            values = frame[column].to_numpy(dtype="float64")
+            flagged |= ~np.isnan(values) & ~((values >= -bound) & (values <= bound))
+    return np.flatnonzero(flagged)
+
+
 def _validate(typed: pd.DataFrame, raw: pa_arrow.Table, name: str, rejects: list[dict]) -> pd.Index:
     """Run the pandera contract; append one reject per failing row and return their index.
 
     ``raw``: the source text (canonical names), for the rejected values.
     """
+    checked = typed[[c for c in CALLS_SCHEMA.columns if c in typed]]
     try:
-        CALLS_SCHEMA.validate(typed[[c for c in CALLS_SCHEMA.columns if c in typed]], lazy=True)
+        CALLS_SCHEMA.validate(checked.iloc[_rows_to_validate(checked)], lazy=True)
         return pd.Index([])
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
