@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from response_atlas.config import TIMEZONE
 from response_atlas.ingest.presets import CallPreset, detect_preset, pick_time_format
-from response_atlas.ingest.readers import ExtractError, read_csv_text
+from response_atlas.ingest.readers import CsvRead, ExtractError, read_csv_text
 from response_atlas.schema import CALL_COLUMNS, CALL_TIME_COLUMNS, REJECT_COLUMNS
 
 TEXT_COLUMNS = tuple(c for c in CALL_COLUMNS if c not in CALL_TIME_COLUMNS and c not in ("lat", "lon"))
@@ -158,9 +158,13 @@ def _string_series(column: pa_arrow.ChunkedArray) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(column), copy=False)
 
 
-def load_calls_file(path: Path, preset: CallPreset | None = None) -> CallsFile:
-    """Read, map, type and validate one calls file; raises ExtractError when unusable."""
-    read = read_csv_text(path)
+def load_calls_file(path: Path, preset: CallPreset | None = None, *,
+                    read: CsvRead | None = None) -> CallsFile:
+    """Read, map, type and validate one calls file; raises ExtractError when unusable.
+
+    ``read``: the file already read with :func:`read_csv_text` (a refresh reads ahead).
+    """
+    read = read if read is not None else read_csv_text(path)
     if read.table.num_rows == 0 and not read.bad_rows:
         raise ExtractError(path, "has a header but no data rows")
     from response_atlas.ingest.presets import PresetError

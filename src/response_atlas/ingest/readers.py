@@ -12,13 +12,15 @@ import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import shapely
+
+if TYPE_CHECKING:  # geopandas, pandas and shapely load on first use: a refresh starts reading sooner
+    import geopandas as gpd
+    import pandas as pd
 
 
 class ExtractError(ValueError):
@@ -117,6 +119,8 @@ def _locate_bad_rows(path: Path, encoding: str, width: int):
 
 def read_geojson(path: Path) -> gpd.GeoDataFrame:
     """Read a GeoJSON file as EPSG:4326; raises :class:`ExtractError` when it is not GeoJSON."""
+    import geopandas as gpd
+
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         raise ExtractError(path, "the file is empty")
@@ -138,6 +142,8 @@ def read_geojson(path: Path) -> gpd.GeoDataFrame:
 
 def repair_geometries(frame: gpd.GeoDataFrame, label_column: str) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Repair invalid polygons with ``make_valid`` (keeping polygon parts); return messages."""
+    import shapely
+
     invalid = ~frame.geometry.is_valid & frame.geometry.notna()
     messages = []
     if invalid.any():
@@ -154,4 +160,6 @@ def repair_geometries(frame: gpd.GeoDataFrame, label_column: str) -> tuple[gpd.G
 
 def table_to_frame(table: pa.Table) -> pd.DataFrame:
     """A pandas frame of text columns from an Arrow table (pyarrow-backed strings, no copies)."""
+    import pandas as pd
+
     return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)

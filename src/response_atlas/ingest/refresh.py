@@ -17,28 +17,19 @@ import argparse
 import hashlib
 import json
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
-from tqdm import tqdm
-
 from response_atlas.config import load_settings
-from response_atlas.ingest.calls import load_calls_file, reject
-from response_atlas.ingest.places import (
-    empty_contacts,
-    empty_zones,
-    join_facts,
-    load_areas,
-    load_contacts,
-    load_zones,
-)
-from response_atlas.ingest.presets import PresetError, get_preset
-from response_atlas.ingest.readers import ExtractError
-from response_atlas.ingest.snapshot_writer import new_version, write_snapshot
+from response_atlas.ingest.readers import CsvRead, ExtractError, read_csv_text
+from response_atlas.ingest.snapshot_writer import new_version
 from response_atlas.schema import EXTRACT_FILES, REJECT_COLUMNS
-from response_atlas.triage_rules import RulesError, default_rules_text, load_rules
+
+# pandas, pandera, geopandas and the enrichment modules are imported inside ``run_refresh``, after
+# the first calls file has started reading in a thread: the two overlap (pyarrow's CSV reader and
+# hashlib release the GIL while the imports run).
 
 
 @dataclass(frozen=True)
@@ -90,6 +81,42 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+class Prefetch:
+    """Read the first calls file and hash every source file in background threads.
+
+    Started before the heavy imports so reading overlaps them. Only the first calls file is read
+    ahead (peak memory stays that of one file); errors surface when the result is asked for, at
+    the same step as without prefetching.
+    """
+
+    def __init__(self, sources: list[SourceSpec]):
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="refresh-prefetch")
+        self._reads: dict[Path, Future] = {}
+        self._hashes: dict[Path, Future] = {}
+        calls = [Path(s.path) for s in sources if s.kind == "calls" and Path(s.path).is_file()]
+        if calls:
+            self._reads[calls[0]] = self._pool.submit(read_csv_text, calls[0])
+        for spec in sources:
+            path = Path(spec.path)
+            if path.is_file() and path not in self._hashes:
+                self._hashes[path] = self._pool.submit(sha256_of, path)
+
+    def csv(self, path: Path) -> CsvRead | None:
+        """The prefetched read of ``path`` (raises its ExtractError), or None if not prefetched."""
+        job = self._reads.pop(Path(path), None)
+        return job.result() if job is not None else None
+
+    def sha256(self, path: Path) -> str:
+        """Hex SHA-256 of ``path`` (hashed now if it was not prefetched)."""
+        job = self._hashes.get(Path(path))
+        return job.result() if job is not None else sha256_of(path)
+
+    def close(self) -> None:
+        """Wait for the threads (a failed refresh must not leave them running) and drop reads."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._reads.clear()
+
+
 def _count(reasons: dict, kind: str, problem: str, n: int = 1) -> None:
     reasons.setdefault(kind, {})
     reasons[kind][problem] = reasons[kind].get(problem, 0) + n
@@ -103,10 +130,16 @@ def run_refresh(data_dir: Path, *, preset: str = "auto", keep: int = 5, progress
     sources = sources if sources is not None else default_sources(data_dir, preset)
     result = RefreshResult(ok=False, snapshot_dir=None, report_path=None)
     manifest: dict = {}
+    prefetch = Prefetch(sources)
+    from tqdm import tqdm
+
+    from response_atlas.ingest.presets import PresetError
+    from response_atlas.triage_rules import RulesError
+
     steps = ["read calls", "areas and zones", "contacts", "enrich", "write snapshot"]
     bar = tqdm(total=len(steps), desc="refresh", unit="step", disable=not progress, file=sys.stderr)
     try:
-        manifest = _build(data_dir, sources, preset, keep, version, result, bar)
+        manifest = _build(data_dir, sources, preset, keep, version, result, bar, prefetch)
         result.ok = True
     except (ExtractError, PresetError, RulesError, RefreshError) as exc:
         result.errors.append(str(exc))
@@ -114,14 +147,29 @@ def run_refresh(data_dir: Path, *, preset: str = "auto", keep: int = 5, progress
         result.errors.append(f"unexpected error: {type(exc).__name__}: {exc}")
     finally:
         bar.close()
+        prefetch.close()
     result.report_path = _write_report(data_dir, version, result, manifest)
     return result
 
 
-def _build(data_dir, sources, preset, keep, version, result, bar) -> dict:
+def _build(data_dir, sources, preset, keep, version, result, bar, prefetch: Prefetch) -> dict:
+    import pandas as pd
+    import pyarrow as pa
     import pyarrow.compute as pc
 
+    from response_atlas.ingest.calls import load_calls_file, reject
     from response_atlas.ingest.enrich import enrich_calls_table
+    from response_atlas.ingest.places import (
+        empty_contacts,
+        empty_zones,
+        join_facts,
+        load_areas,
+        load_contacts,
+        load_zones,
+    )
+    from response_atlas.ingest.presets import get_preset
+    from response_atlas.ingest.snapshot_writer import write_snapshot
+    from response_atlas.triage_rules import RulesError, default_rules_text, load_rules
 
     reasons: dict[str, dict[str, int]] = {}
     rejects: list[dict] = []
@@ -149,7 +197,7 @@ def _build(data_dir, sources, preset, keep, version, result, bar) -> dict:
     read_total, fixes = 0, {}
     for spec in by_kind.get("calls", []):
         chosen = None if spec.preset in (None, "auto") else get_preset(spec.preset, data_dir)
-        loaded = load_calls_file(Path(spec.path), chosen)
+        loaded = load_calls_file(Path(spec.path), chosen, read=prefetch.csv(spec.path))
         presets_used.append(loaded.preset)
         read_total += loaded.rows_read
         rejects += loaded.rejects
@@ -158,19 +206,22 @@ def _build(data_dir, sources, preset, keep, version, result, bar) -> dict:
         for k, v in loaded.fixes.items():
             fixes[k] = fixes.get(k, 0) + v
         frames.append(loaded.calls)
-        manifest_sources.append({"kind": "calls", "file": Path(spec.path).name, "sha256": sha256_of(spec.path),
+        manifest_sources.append({"kind": "calls", "file": Path(spec.path).name, "sha256": prefetch.sha256(spec.path),
                                  "rows_read": loaded.rows_read, "preset": loaded.preset,
                                  "encoding": loaded.encoding})
     if not frames:
         raise RefreshError("no calls extract given")
     calls = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    dupes = calls["call_id"].duplicated(keep="last")
-    if dupes.any():
-        for row in calls.loc[dupes, ["source_file", "source_row", "call_id"]].itertuples(index=False):
-            rejects.append(reject("calls", row.source_file, row.source_row, "call_id",
-                                  "duplicate call id (newer row kept)", row.call_id))
-        _count(reasons, "calls", "duplicate call id (newer row kept)", int(dupes.sum()))
-        calls = calls[~dupes].reset_index(drop=True)
+    # Hash count first (Arrow, no Python objects): most extracts have no repeated id at all.
+    ids = pa.array(calls["call_id"], type=pa.string(), from_pandas=True)
+    if pc.count_distinct(ids, mode="all").as_py() != len(ids):
+        dupes = calls["call_id"].duplicated(keep="last")
+        if dupes.any():
+            for row in calls.loc[dupes, ["source_file", "source_row", "call_id"]].itertuples(index=False):
+                rejects.append(reject("calls", row.source_file, row.source_row, "call_id",
+                                      "duplicate call id (newer row kept)", row.call_id))
+            _count(reasons, "calls", "duplicate call id (newer row kept)", int(dupes.sum()))
+            calls = calls[~dupes].reset_index(drop=True)
     if calls.empty:
         raise RefreshError("no call passed validation; see the rejects in this report")
     bar.update()
@@ -219,7 +270,7 @@ def _build(data_dir, sources, preset, keep, version, result, bar) -> dict:
     for spec in sources:
         if spec.kind != "calls" and Path(spec.path).is_file():
             manifest_sources.append({"kind": spec.kind, "file": Path(spec.path).name,
-                                     "sha256": sha256_of(spec.path)})
+                                     "sha256": prefetch.sha256(spec.path)})
     bounds = pc.min_max(enriched.column("received_at"))
     start, end = (pd.Timestamp(bounds["min"].as_py()), pd.Timestamp(bounds["max"].as_py()))
     if fixes:

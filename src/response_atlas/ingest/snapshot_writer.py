@@ -13,11 +13,14 @@ import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+if TYPE_CHECKING:  # only the annotations need them; a refresh imports them in parallel with reading
+    import geopandas as gpd
+    import pandas as pd
 
 from response_atlas.schema import (
     MANIFEST_FILE,
