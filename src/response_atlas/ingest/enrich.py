@@ -212,22 +212,45 @@ def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
     return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
-def _classify(codes: pa.ChunkedArray, rules: Ruleset, pool: ThreadPoolExecutor) -> dict[str, Future]:
-    """Triage columns, classifying each distinct code once and spreading with an Arrow take."""
+def _classify(codes: pa.ChunkedArray, rules: Ruleset) -> dict[str, pa.DictionaryArray]:
+    """Triage columns, classifying each distinct code once: one label per code, an index per call."""
     encoded = pc.dictionary_encode(codes).combine_chunks()
     uniques = encoded.dictionary.to_pylist()
     table = classify_codes(pd.Series(uniques, dtype=object), rules)
     table.loc[len(table)] = ["", "", "unclassified", "police_only", None]
-    take = encoded.indices.fill_null(len(table) - 1)
-    return {c: pool.submit(pa.array(table[c].tolist(), type=pa.string(), from_pandas=True).take, take)
+    index = encoded.indices.fill_null(len(table) - 1).to_numpy()
+    return {c: _dictionary(index, pa.array(table[c].tolist(), type=pa.string(), from_pandas=True))
             for c in table.columns}
 
 
+def _dictionary(index: np.ndarray, labels: pa.Array) -> pa.DictionaryArray:
+    """Labels spread by ``index``; a null label becomes a null entry (Parquet dictionaries hold no null)."""
+    mask = None
+    if labels.null_count:
+        mask = np.isin(index, np.flatnonzero(labels.is_null().to_numpy(zero_copy_only=False)))
+        labels = labels.fill_null("")
+    return pa.DictionaryArray.from_arrays(pa.array(index, type=pa.int32(), mask=mask), labels)
+
+
+def _h3_dictionary(lat: np.ndarray, lon: np.ndarray, resolution: int, full_index: np.ndarray,
+                   no_point: np.ndarray) -> pa.DictionaryArray:
+    """H3 cells per call as a dictionary of the distinct cells (null where a call has no point)."""
+    cells = pc.dictionary_encode(h3_cell_array(lat, lon, resolution))
+    cells = cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
+    per_point = np.append(cells.indices.to_numpy(zero_copy_only=False), 0).astype(np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(per_point[full_index], mask=no_point), cells.dictionary)
+
+
 def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
-                       rules: Ruleset) -> tuple[pa.Table, dict[str, int], dict[str, int]]:
+                       rules: Ruleset, dictionary: bool = False,
+                       ) -> tuple[pa.Table, dict[str, int], dict[str, int]]:
     """The snapshot calls table (``SNAPSHOT_CALL_COLUMNS``) as Arrow, plus fixes and location counts.
 
     Built column by column in Arrow (no pandas copy of the result) and written as it is.
+    ``dictionary``: leave the few-valued text columns (area, triage, H3 cells) dictionary-encoded,
+    as one label per distinct value plus an index per call: cheaper to build and to write to
+    Parquet, and read back as plain strings (``snapshot_writer.write_arrow_table``). Otherwise
+    they are plain strings.
     """
     lat, lon, fixes = fix_coordinates(calls["lat"], calls["lon"])
     has_point = lat.notna().to_numpy() & lon.notna().to_numpy()
@@ -248,11 +271,14 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     pool = ThreadPoolExecutor(max_workers=4)
     try:
         columns = _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_point,
-                                  take_point, lat, lon)
+                                  take_point, full_index, lat, lon)
     finally:
         pool.shutdown()
     area_index = columns.pop("_area_index")
     columns = {c: v.result() if isinstance(v, Future) else v for c, v in columns.items()}
+    if not dictionary:
+        columns = {c: v.cast(pa.string()) if pa.types.is_dictionary(v.type) else v
+                   for c, v in columns.items()}
     out = pa.table({c: columns[c] for c in SNAPSHOT_CALL_COLUMNS})
     n_names = len(areas)
     slots = np.bincount(area_index, minlength=n_names + 2)
@@ -268,16 +294,16 @@ def _spread(pool: ThreadPoolExecutor, build, take: pa.Array, last: pa.Array) -> 
 
 
 def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_point, take_point,
-                    lat, lon) -> dict:
+                    full_index, lat, lon) -> dict:
     """The snapshot columns, some as pool jobs (``Future``), plus ``_area_index``."""
     points = _SortedPoints(*_projected_xy(u_lat, u_lon))
     area_job = pool.submit(assign_areas, u_lat, u_lon, areas, points)
     no_zone = pa.array([[]], type=pa.list_(pa.string()))
     zone_ids = _spread(pool, lambda: assign_zones(u_lat, u_lon, zones, points), take_point, no_zone)
-    no_cell = pa.array([None], type=pa.string())
-    fine = _spread(pool, lambda: h3_cell_array(u_lat, u_lon, H3_FINE), take_point, no_cell)
-    coarse = _spread(pool, lambda: h3_cell_array(u_lat, u_lon, H3_COARSE), take_point, no_cell)
-    triage = _classify(_arrow_text(calls["incident_code"]), rules, pool)
+    no_point = full_index == len(u_lat)
+    fine = pool.submit(_h3_dictionary, u_lat, u_lon, H3_FINE, full_index, no_point)
+    coarse = pool.submit(_h3_dictionary, u_lat, u_lon, H3_COARSE, full_index, no_point)
+    triage = _classify(_arrow_text(calls["incident_code"]), rules)
     # Area and status as small label lists plus one index per call (an Arrow take builds the
     # string columns without a Python object per call).
     names = areas["area"].to_numpy(dtype=object)
@@ -291,9 +317,9 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
     area_labels = pa.array([*names, AREA_MISSING_LABEL, AREA_OUTSIDE_LABEL], type=pa.string())
     status_labels = pa.array([*[LOCATION_IN_AREA] * n_names, LOCATION_MISSING, LOCATION_OUTSIDE],
                              type=pa.string())
-    take_area = pa.array(area_index)
-    area_job = pool.submit(area_labels.take, take_area)
-    status_job = pool.submit(status_labels.take, take_area)
+    take_area = pa.array(area_index.astype(np.int32))
+    area_column = pa.DictionaryArray.from_arrays(take_area, area_labels)
+    status_column = pa.DictionaryArray.from_arrays(take_area, status_labels)
     received = calls["received_at"].to_numpy().astype("datetime64[us]", copy=False)
     received_arrow = pa.array(received, type=pa.timestamp("us"))
     # DST: the repeated fall-back hour takes daylight time (earliest); the skipped spring-forward
@@ -319,8 +345,8 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
         "address": _arrow_text(calls["address"]),
         "lat": _nullable(lat.to_numpy()),
         "lon": _nullable(lon.to_numpy()),
-        "area": area_job,
-        "location_status": status_job,
+        "area": area_column,
+        "location_status": status_column,
         "zone_ids": zone_ids,
         "h3_fine": fine,
         "h3_coarse": coarse,

@@ -257,7 +257,7 @@ def _build(data_dir, sources, preset, keep, version, result, bar, prefetch: Pref
     bar.update()
 
     # --- enrich -----------------------------------------------------------------------------
-    enriched, coord_fixes, locations = enrich_calls_table(calls, areas, zones, rules)
+    enriched, coord_fixes, locations = enrich_calls_table(calls, areas, zones, rules, dictionary=True)
     del calls, frames  # the Arrow table holds what is still needed (peak memory)
     fixes.update(coord_fixes)
     bar.update()

@@ -80,8 +80,14 @@ def write_snapshot(
 
 
 def write_arrow_table(table: pa.Table, target: Path, row_group_rows: int = 1 << 20) -> None:
-    """Write an Arrow table to Parquet (snappy, ~1M-row groups) without a pandas round trip."""
-    pq.write_table(table, target, row_group_size=row_group_rows, compression="snappy")
+    """Write an Arrow table to Parquet (snappy, ~1M-row groups) without a pandas round trip.
+
+    Dictionary-encoded text columns are written as Parquet dictionaries without the Arrow schema
+    copy, so every reader (pyarrow, DuckDB) gets plain strings back, as for a string column.
+    """
+    encoded = any(pa.types.is_dictionary(f.type) for f in table.schema)
+    pq.write_table(table, target, row_group_size=row_group_rows, compression="snappy",
+                   store_schema=not encoded)
 
 
 def _point_current(snapshots_dir: Path, version: str) -> None:
