@@ -288,6 +288,24 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     return out, fixes, locations
 
 
+def _zone_patterns(u_lat: np.ndarray, zones: gpd.GeoDataFrame, points: _SortedPoints,
+                   full_index: np.ndarray) -> pa.ListArray:
+    """Zone lists per call for a few zones: each call's set of zones as a bit pattern, one list
+    per pattern present, spread with one take (the same lists as :func:`assign_zones`)."""
+    k = len(zones)
+    point_idx, zone_idx = points.hits(_prepared(zones.geometry.reset_index(drop=True)))
+    pattern = np.zeros(len(u_lat) + 1, dtype=np.int64)  # last slot: a call without a point
+    np.bitwise_or.at(pattern, point_idx, np.left_shift(1, zone_idx))
+    per_call = pattern[full_index]
+    present = np.flatnonzero(np.bincount(per_call, minlength=1 << k))
+    slot = np.zeros(1 << k, dtype=np.int32)
+    slot[present] = np.arange(len(present), dtype=np.int32)
+    ids = zones["zone_id"].astype(str).tolist()
+    lists = pa.array([[ids[z] for z in range(k) if p >> z & 1] for p in present.tolist()],
+                     type=pa.list_(pa.string()))
+    return lists.take(pa.array(slot[per_call]))
+
+
 def _spread(pool: ThreadPoolExecutor, build, take: pa.Array, last: pa.Array) -> Future:
     """A pool job: ``build()`` (one value per distinct item) plus ``last``, spread with ``take``."""
     return pool.submit(lambda: pa.concat_arrays([build(), last]).take(take))
@@ -299,7 +317,10 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
     points = _SortedPoints(*_projected_xy(u_lat, u_lon))
     area_job = pool.submit(assign_areas, u_lat, u_lon, areas, points)
     no_zone = pa.array([[]], type=pa.list_(pa.string()))
-    zone_ids = _spread(pool, lambda: assign_zones(u_lat, u_lon, zones, points), take_point, no_zone)
+    if 0 < len(zones) <= 16:
+        zone_ids = pool.submit(_zone_patterns, u_lat, zones, points, full_index)
+    else:
+        zone_ids = _spread(pool, lambda: assign_zones(u_lat, u_lon, zones, points), take_point, no_zone)
     no_point = full_index == len(u_lat)
     fine = pool.submit(_h3_dictionary, u_lat, u_lon, H3_FINE, full_index, no_point)
     coarse = pool.submit(_h3_dictionary, u_lat, u_lon, H3_COARSE, full_index, no_point)
