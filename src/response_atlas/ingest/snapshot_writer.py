@@ -86,8 +86,13 @@ def write_arrow_table(table: pa.Table, target: Path, row_group_rows: int = 1 << 
     copy, so every reader (pyarrow, DuckDB) gets plain strings back, as for a string column.
     """
     encoded = any(pa.types.is_dictionary(f.type) for f in table.schema)
+    # Nearly-unique columns (ids, times, measures) skip the dictionary attempt Parquet would
+    # abandon anyway once the dictionary page fills up.
+    plain = {f.name for f in table.schema if pa.types.is_floating(f.type) or pa.types.is_timestamp(f.type)}
+    plain |= {"call_id", "source_row"}
     pq.write_table(table, target, row_group_size=row_group_rows, compression="snappy",
-                   store_schema=not encoded)
+                   store_schema=not encoded,
+                   use_dictionary=[c for c in table.column_names if c not in plain])
 
 
 def _point_current(snapshots_dir: Path, version: str) -> None:
