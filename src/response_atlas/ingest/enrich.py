@@ -258,7 +258,12 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     p_lat = lat.to_numpy()[has_point]
     p_lon = lon.to_numpy()[has_point]
     key = (np.round(p_lat * 1e7).astype(np.int64) << 32) + (np.round(p_lon * 1e7).astype(np.int64) + 2**31)
-    _, first, codes = np.unique(key, return_index=True, return_inverse=True)
+    # A hash factorize (no sort): codes follow first appearance, so a code is new exactly where
+    # it exceeds every earlier one, which gives each distinct point's first row.
+    codes, _ = pd.factorize(key)
+    codes = codes.astype(np.int64, copy=False)
+    seen = np.maximum.accumulate(np.concatenate(([-1], codes[:-1]))) if len(codes) else codes
+    first = np.flatnonzero(codes > seen)
     u_lat, u_lon = p_lat[first], p_lon[first]
 
     # The spatial tests, the H3 cells and the Arrow takes release the GIL: they run side by side
@@ -314,6 +319,10 @@ def _spread(pool: ThreadPoolExecutor, build, take: pa.Array, last: pa.Array) -> 
 def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_point, take_point,
                     full_index, lat, lon) -> dict:
     """The snapshot columns, some as pool jobs (``Future``), plus ``_area_index``."""
+    # H3 first: it needs no projection, so it runs while the points are projected and sorted.
+    no_point = full_index == len(u_lat)
+    fine = pool.submit(_h3_dictionary, u_lat, u_lon, H3_FINE, full_index, no_point)
+    coarse = pool.submit(_h3_dictionary, u_lat, u_lon, H3_COARSE, full_index, no_point)
     points = _SortedPoints(*_projected_xy(u_lat, u_lon))
     area_job = pool.submit(assign_areas, u_lat, u_lon, areas, points)
     no_zone = pa.array([[]], type=pa.list_(pa.string()))
@@ -321,9 +330,6 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
         zone_ids = pool.submit(_zone_patterns, u_lat, zones, points, full_index)
     else:
         zone_ids = _spread(pool, lambda: assign_zones(u_lat, u_lon, zones, points), take_point, no_zone)
-    no_point = full_index == len(u_lat)
-    fine = pool.submit(_h3_dictionary, u_lat, u_lon, H3_FINE, full_index, no_point)
-    coarse = pool.submit(_h3_dictionary, u_lat, u_lon, H3_COARSE, full_index, no_point)
     triage = _classify(_arrow_text(calls["incident_code"]), rules)
     # Area and status as small label lists plus one index per call (an Arrow take builds the
     # string columns without a Python object per call).
