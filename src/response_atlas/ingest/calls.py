@@ -7,6 +7,7 @@ times that do not parse are cleared (the call is kept) and counted as fixes.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -186,25 +187,37 @@ def load_calls_file(path: Path, preset: CallPreset | None = None, *,
     # Typing runs in Arrow: pandas only wraps the results (no per-value Python objects).
     columns: dict[str, object] = {}
     present: dict[str, np.ndarray] = {}  # column -> rows holding non-empty text
-    for column in TEXT_COLUMNS:
-        if column in table.column_names:
-            columns[column] = _string_series(trim_text(table.column(column)))
-        elif column in preset.defaults:
-            columns[column] = pd.Series(preset.defaults[column], index=range(n), dtype="string")
-        else:
-            columns[column] = pd.Series(pd.NA, index=range(n), dtype="string")
-    for column in ("lat", "lon"):
-        if column in table.column_names:
-            columns[column], present[column] = _typed_column(table.column(column), None, number=True)
-        else:
-            columns[column] = np.full(n, np.nan)
     sample = table.column("received_at").drop_null().slice(0, 50).to_pylist()
     time_format = pick_time_format(sample, preset.time_format)
-    for column in CALL_TIME_COLUMNS:
-        if column in table.column_names:
-            columns[column], present[column] = _typed_column(table.column(column), time_format)
-        else:
-            columns[column] = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    # Columns are independent and Arrow compute releases the GIL: trim and type them in two
+    # threads (results are gathered in a fixed order, so nothing depends on timing).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = {}
+        for column in (*CALL_TIME_COLUMNS, "lat", "lon"):
+            if column in table.column_names:
+                jobs[column] = pool.submit(_typed_column, table.column(column),
+                                           None if column in ("lat", "lon") else time_format,
+                                           column in ("lat", "lon"))
+        for column in TEXT_COLUMNS:
+            if column in table.column_names:
+                jobs[column] = pool.submit(trim_text, table.column(column))
+        for column in TEXT_COLUMNS:
+            if column in jobs:
+                columns[column] = _string_series(jobs[column].result())
+            elif column in preset.defaults:
+                columns[column] = pd.Series(preset.defaults[column], index=range(n), dtype="string")
+            else:
+                columns[column] = pd.Series(pd.NA, index=range(n), dtype="string")
+        for column in ("lat", "lon"):
+            if column in jobs:
+                columns[column], present[column] = jobs[column].result()
+            else:
+                columns[column] = np.full(n, np.nan)
+        for column in CALL_TIME_COLUMNS:
+            if column in jobs:
+                columns[column], present[column] = jobs[column].result()
+            else:
+                columns[column] = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     typed = pd.DataFrame({c: columns[c] for c in (*TEXT_COLUMNS, "lat", "lon", *CALL_TIME_COLUMNS)},
                          index=pd.RangeIndex(n), copy=False)
     typed = typed[[c for c in CALL_COLUMNS if c in typed]]
