@@ -56,6 +56,18 @@ def _check_regex(value: str) -> str:
     return value
 
 
+def _check_category(value: str) -> str:
+    if value not in CATEGORIES:
+        raise ValueError(f"unknown category {value!r}; use one of {', '.join(CATEGORIES)}")
+    return value
+
+
+def _check_tier(value: str) -> str:
+    if value not in TIERS:
+        raise ValueError(f"unknown tier {value!r}; use one of {', '.join(TIERS)}")
+    return value
+
+
 class Rule(BaseModel):
     """One rule: a regex on the base code, the category and tier it gives."""
 
@@ -69,19 +81,8 @@ class Rule(BaseModel):
 
     _check_pattern = field_validator("pattern")(_check_regex)
 
-    @field_validator("category")
-    @classmethod
-    def _known_category(cls, value: str) -> str:
-        if value not in CATEGORIES:
-            raise ValueError(f"unknown category {value!r}; use one of {', '.join(CATEGORIES)}")
-        return value
-
-    @field_validator("tier")
-    @classmethod
-    def _known_tier(cls, value: str) -> str:
-        if value not in TIERS:
-            raise ValueError(f"unknown tier {value!r}; use one of {', '.join(TIERS)}")
-        return value
+    _check_category = field_validator("category")(_check_category)
+    _check_tier = field_validator("tier")(_check_tier)
 
     @cached_property
     def regex(self) -> re.Pattern:
@@ -108,12 +109,7 @@ class Disqualifier(BaseModel):
     def _upper_modifier(cls, value: str | None) -> str | None:
         return None if value is None else value.strip().strip("()").upper()
 
-    @field_validator("tier")
-    @classmethod
-    def _known_tier(cls, value: str) -> str:
-        if value not in TIERS:
-            raise ValueError(f"unknown tier {value!r}; use one of {', '.join(TIERS)}")
-        return value
+    _check_tier = field_validator("tier")(_check_tier)
 
     @model_validator(mode="after")
     def _one_trigger(self) -> Disqualifier:
