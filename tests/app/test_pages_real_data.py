@@ -8,30 +8,17 @@ the pages must say so instead of failing.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from response_atlas.ingest.refresh import run_refresh
 from response_atlas.pages_registry import PAGES, PUBLIC, STAFF, pages_for_role
 from tests.apptest_helpers import run_page
-from tests.conftest import SHARED_DATA
+from tests.conftest import build_real_data_dir
 
 
 @pytest.fixture(scope="module")
 def real_data_dir(tmp_path_factory):
     """A data folder built from the real files (copied to a temp folder, never into the project)."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"{SHARED_DATA} not present")
-    real = SHARED_DATA / "real"
-    data = tmp_path_factory.mktemp("real-data")
-    shutil.copy(real / "calls" / "cincinnati_pdi_police_cfs_gexm-h6bt_ARR-CIT-301_subset.csv", data / "calls.csv")
-    shutil.copy(real / "calls" / "cincinnati_cfd_ems_incidents_vnsz-a3wp_60d_sample.csv", data / "calls_ems.csv")
-    shutil.copy(real / "boundaries" / "cincinnati_sna_neighborhoods_cagis2022.geojson", data / "areas.geojson")
-    shutil.copy(SHARED_DATA / "derived" / "cincinnati_sna_neighborhood_facts.csv", data / "area_facts.csv")
-    result = run_refresh(data, progress=False)
-    assert result.ok, result.errors
-    return data
+    return build_real_data_dir(tmp_path_factory.mktemp("real-data"))
 
 
 def _texts(at) -> str:

@@ -7,14 +7,11 @@ Screenshots land in ``test-results/screenshots/real-<page>.png``.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from response_atlas.appserver import run_app_server
-from response_atlas.ingest.refresh import run_refresh
 from response_atlas.pages_registry import PAGES
-from tests.conftest import SHARED_DATA
+from tests.conftest import build_real_data_dir
 from tests.e2e.conftest import (
     login_as_staff,
     screenshot,
@@ -27,15 +24,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 @pytest.fixture(scope="module")
 def real_server(tmp_path_factory):
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"{SHARED_DATA} not present")
-    real = SHARED_DATA / "real"
-    data = tmp_path_factory.mktemp("real-e2e-data")
-    shutil.copy(real / "calls" / "cincinnati_pdi_police_cfs_gexm-h6bt_ARR-CIT-301_subset.csv", data / "calls.csv")
-    shutil.copy(real / "calls" / "cincinnati_cfd_ems_incidents_vnsz-a3wp_60d_sample.csv", data / "calls_ems.csv")
-    shutil.copy(real / "boundaries" / "cincinnati_sna_neighborhoods_cagis2022.geojson", data / "areas.geojson")
-    shutil.copy(SHARED_DATA / "derived" / "cincinnati_sna_neighborhood_facts.csv", data / "area_facts.csv")
-    assert run_refresh(data, progress=False).ok
+    data = build_real_data_dir(tmp_path_factory.mktemp("real-e2e-data"))
     log = tmp_path_factory.mktemp("real-e2e-server") / "streamlit.log"
     with run_app_server(data, log, staff_env()) as server:
         yield server.base_url
