@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from response_atlas.ingest.snapshot_writer import write_snapshot
+from response_atlas.schema import REJECT_COLUMNS
 from tests.tiny_snapshot import RULES_YAML, area_frame, zones_frame
 
 # (call_id, received_at, category, tier, area, address, on_scene_min)
@@ -125,7 +126,7 @@ def build_outcomes_snapshot(data_dir: Path) -> Path:
         "preset": "outcomes-fixture",
         "counts": {"calls": {"read": len(calls), "accepted": len(calls), "rejected": 0}},
     }
-    rejects = pd.DataFrame(columns=["kind", "source_file", "row", "column", "problem", "value"])
+    rejects = pd.DataFrame(columns=list(REJECT_COLUMNS))
     return write_snapshot(
         Path(data_dir) / "snapshots",
         {"calls": calls, "areas": area_frame(), "zones": zones_frame(),

@@ -15,6 +15,7 @@ from shapely.geometry import box
 
 from response_atlas.config import H3_COARSE, H3_FINE
 from response_atlas.ingest.snapshot_writer import write_snapshot
+from response_atlas.schema import REJECT_COLUMNS
 
 # (name, kind, population, pct_black, pct_poverty, lon_min, lat_min)
 AREAS = [
@@ -190,7 +191,7 @@ def build_tiny_snapshot(data_dir: Path) -> Path:
         "rejected_by_reason": {},
         "time_range": {"start": str(calls.received_at.min()), "end": str(calls.received_at.max())},
     }
-    rejects = pd.DataFrame(columns=["kind", "source_file", "row", "column", "problem", "value"])
+    rejects = pd.DataFrame(columns=list(REJECT_COLUMNS))
     return write_snapshot(
         Path(data_dir) / "snapshots",
         {"calls": calls, "areas": area_frame(), "zones": zones_frame(),

@@ -9,6 +9,7 @@ import pandas as pd
 
 from response_atlas.filters import Filters
 from response_atlas.ingest.snapshot_writer import write_snapshot
+from response_atlas.schema import REJECT_COLUMNS
 from response_atlas.snapshot import Snapshot, current_snapshot_dir, open_snapshot
 from tests.tiny_snapshot import area_frame, calls_frame, contacts_frame, zones_frame
 
@@ -58,7 +59,7 @@ def make_snapshot(
             crow.append(r)
         cons = pd.DataFrame(crow).reset_index(drop=True)
     manifest = {"created_at": "2025-07-01T00:00:00Z", "data_as_of": "2025-12-31"}
-    rejects = pd.DataFrame(columns=["kind", "source_file", "row", "column", "problem", "value"])
+    rejects = pd.DataFrame(columns=list(REJECT_COLUMNS))
     write_snapshot(
         Path(data_dir) / "snapshots",
         {"calls": frame, "areas": area_frame(), "zones": zones_frame(), "contacts": cons,
