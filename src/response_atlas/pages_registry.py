@@ -15,20 +15,19 @@ class PageSpec:
     title: str
     icon: str
     audience: str  # PUBLIC pages are seen by everyone, STAFF pages only by staff
-    section: str
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("views/public/overview.py", "Overview", ":material/dashboard:", PUBLIC, "Explore"),
-    PageSpec("views/public/calls_map.py", "Calls map", ":material/map:", PUBLIC, "Explore"),
-    PageSpec("views/public/outcomes.py", "Outcomes", ":material/trending_up:", PUBLIC, "Explore"),
-    PageSpec("views/public/equity.py", "Equity", ":material/balance:", PUBLIC, "Explore"),
-    PageSpec("views/staff/repeats.py", "Repeat addresses", ":material/repeat:", STAFF, "Program leads"),
-    PageSpec("views/staff/coverage.py", "Coverage and gaps", ":material/shield:", STAFF, "Program leads"),
-    PageSpec("views/staff/triage.py", "Triage rules", ":material/rule:", STAFF, "Program leads"),
-    PageSpec("views/staff/planner.py", "Pilot planner", ":material/calculate:", STAFF, "Program leads"),
-    PageSpec("views/staff/data.py", "Data and refresh", ":material/database:", STAFF, "Program leads"),
-    PageSpec("views/public/about.py", "About and methods", ":material/info:", PUBLIC, "About"),
+    PageSpec("views/public/overview.py", "Overview", ":material/dashboard:", PUBLIC),
+    PageSpec("views/public/calls_map.py", "Calls map", ":material/map:", PUBLIC),
+    PageSpec("views/public/outcomes.py", "Outcomes", ":material/trending_up:", PUBLIC),
+    PageSpec("views/public/equity.py", "Equity", ":material/balance:", PUBLIC),
+    PageSpec("views/staff/repeats.py", "Repeat addresses", ":material/repeat:", STAFF),
+    PageSpec("views/staff/coverage.py", "Coverage and gaps", ":material/shield:", STAFF),
+    PageSpec("views/staff/triage.py", "Triage rules", ":material/rule:", STAFF),
+    PageSpec("views/staff/planner.py", "Pilot planner", ":material/calculate:", STAFF),
+    PageSpec("views/staff/data.py", "Data and refresh", ":material/database:", STAFF),
+    PageSpec("views/public/about.py", "About and methods", ":material/info:", PUBLIC),
 )
 
 
