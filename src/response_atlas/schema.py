@@ -7,6 +7,8 @@ Extracts (what publishers give us) are mapped onto the canonical columns by a pr
 
 from __future__ import annotations
 
+from pathlib import Path
+
 # --- extract kinds ---------------------------------------------------------------------------
 # File names inside the data folder (the canonical preset). A preset may read other names.
 EXTRACT_FILES = {
@@ -130,13 +132,30 @@ AREA_MISSING_LABEL = "No location"
 SNAPSHOT_POINTER = "CURRENT"  # text file in snapshots/ naming the current snapshot folder
 MANIFEST_FILE = "manifest.json"
 SNAPSHOT_TABLES = {
-    "calls": "calls.parquet",
+    # A folder of Parquet parts written side by side (part-0.parquet, ...); snapshots written
+    # before parts existed hold one calls.parquet file, which readers still accept.
+    "calls": "calls",
     "areas": "areas.parquet",  # GeoParquet (geometry EPSG:4326) with facts joined
     "zones": "zones.parquet",  # GeoParquet
     "contacts": "contacts.parquet",
     "rejects": "rejects.parquet",
 }
 SNAPSHOT_RULES_FILE = "triage_rules.yaml"
+
+
+def snapshot_table_files(snapshot_dir: Path | str, name: str) -> list[Path]:
+    """The Parquet file(s) holding table ``name`` of a snapshot ([] when it has none)."""
+    base = Path(snapshot_dir) / SNAPSHOT_TABLES[name]
+    if base.is_dir():
+        return sorted(base.glob("part-*.parquet"), key=lambda p: int(p.stem.split("-")[1]))
+    single = base if base.suffix == ".parquet" else base.with_suffix(".parquet")
+    return [single] if single.is_file() else []
+
+
+def parquet_scan_sql(files: list[Path]) -> str:
+    """A DuckDB ``read_parquet`` call over ``files`` (paths quoted for SQL)."""
+    quoted = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+    return f"read_parquet([{quoted}])"
 
 # Enriched calls table in a snapshot: column -> Arrow/DuckDB type and meaning.
 SNAPSHOT_CALL_COLUMNS: dict[str, str] = {

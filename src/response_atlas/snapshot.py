@@ -26,6 +26,8 @@ from response_atlas.schema import (
     SNAPSHOT_POINTER,
     SNAPSHOT_RULES_FILE,
     SNAPSHOT_TABLES,
+    parquet_scan_sql,
+    snapshot_table_files,
 )
 
 DUCKDB_MEMORY_LIMIT = "512MB"
@@ -70,11 +72,11 @@ class Snapshot:
             "memory_limit": DUCKDB_MEMORY_LIMIT,
             "temp_directory": str(Path(tempfile.gettempdir()) / "response-atlas-duckdb"),
         })
-        for name, filename in SNAPSHOT_TABLES.items():
-            file = self.path / filename
-            if name in ("areas", "zones") or not file.exists():
+        for name in SNAPSHOT_TABLES:
+            files = snapshot_table_files(self.path, name)
+            if name in ("areas", "zones") or not files:
                 continue
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_sql_path(file)}')")
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM {parquet_scan_sql(files)}")
         facts = self.areas.drop(columns="geometry")
         con.register("area_facts_df", pd.DataFrame(facts))
         con.execute("CREATE VIEW area_facts AS SELECT * FROM area_facts_df")
@@ -90,7 +92,7 @@ class Snapshot:
             cursor.close()
 
     def has_table(self, name: str) -> bool:
-        return (self.path / SNAPSHOT_TABLES[name]).exists()
+        return bool(snapshot_table_files(self.path, name))
 
     @cached_property
     def areas(self) -> gpd.GeoDataFrame:

@@ -43,3 +43,4 @@ def test_reader_never_sees_a_mix(tmp_path):
         thread.join()
     assert not problems
     assert seen and set(seen) <= {2, 3, 4, 5}
+

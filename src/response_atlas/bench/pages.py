@@ -261,11 +261,13 @@ def plain_connection(snapshot_dir: Path):
     """A bare DuckDB connection with the snapshot's views (no app code involved)."""
     import duckdb
 
+    from response_atlas.schema import parquet_scan_sql, snapshot_table_files
+
     con = duckdb.connect(":memory:")
     for name in ("calls", "contacts", "rejects"):
-        file = snapshot_dir / f"{name}.parquet"
-        if file.exists():
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{file}')")
+        files = snapshot_table_files(snapshot_dir, name)
+        if files:
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM {parquet_scan_sql(files)}")
     con.execute("CREATE VIEW area_facts AS SELECT * EXCLUDE (geometry) FROM "
                 f"read_parquet('{snapshot_dir / 'areas.parquet'}')")
     return con

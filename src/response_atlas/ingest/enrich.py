@@ -27,6 +27,7 @@ import shapely
 from pyproj import Transformer
 
 from response_atlas.config import GEOGRAPHIC_CRS, H3_COARSE, H3_FINE, PROJECTED_CRS, TIMEZONE
+from response_atlas.ingest.point_grid import PointGrid
 from response_atlas.schema import (
     AREA_MISSING_LABEL,
     AREA_OUTSIDE_LABEL,
@@ -72,54 +73,19 @@ def _projected_xy(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndar
 _TO_PROJECTED = Transformer.from_crs(GEOGRAPHIC_CRS, PROJECTED_CRS, always_xy=True)
 
 
-class _SortedPoints:
-    """Projected points sorted by x, so each polygon only tests the points inside its box.
-
-    No point geometries are built: ``shapely.intersects_xy`` on a prepared polygon tests raw
-    coordinates (border included, the same answer as the ``intersects`` predicate) and releases
-    the GIL, so areas and zones can be tested in parallel threads.
-    """
-
-    def __init__(self, x: np.ndarray, y: np.ndarray):
-        self.order = np.argsort(x, kind="stable")
-        self.x, self.y = x[self.order], y[self.order]
-
-    def hits(self, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(point index, polygon index) pairs where the point intersects the polygon."""
-        point_parts, poly_parts = [], []
-        for i, geom in enumerate(polygons):
-            if geom is None or shapely.is_empty(geom):
-                continue
-            xmin, ymin, xmax, ymax = shapely.bounds(geom)
-            lo = int(np.searchsorted(self.x, xmin, side="left"))
-            hi = int(np.searchsorted(self.x, xmax, side="right"))
-            if hi <= lo:
-                continue
-            ys = self.y[lo:hi]
-            box = np.flatnonzero((ys >= ymin) & (ys <= ymax)) + lo
-            if not len(box):
-                continue
-            inside = shapely.intersects_xy(geom, self.x[box], self.y[box])
-            point_parts.append(self.order[box[inside]])
-            poly_parts.append(np.full(int(inside.sum()), i, dtype=np.int64))
-        if not point_parts:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        return np.concatenate(point_parts).astype(np.int64), np.concatenate(poly_parts)
-
-
 def _prepared(geoms: gpd.GeoSeries) -> np.ndarray:
     polygons = np.asarray(geoms.to_crs(PROJECTED_CRS).to_numpy(), dtype=object)  # new geometries
     shapely.prepare(polygons)
     return polygons
 
 
-def _sorted_points(lat, lon, points) -> _SortedPoints:
-    if isinstance(points, _SortedPoints):
+def _point_grid(lat, lon, points) -> PointGrid:
+    if isinstance(points, PointGrid):
         return points
     if points is not None:  # shapely points already projected
         coords = shapely.get_coordinates(points)
-        return _SortedPoints(coords[:, 0].copy(), coords[:, 1].copy())
-    return _SortedPoints(*_projected_xy(lat, lon))
+        return PointGrid(coords[:, 0].copy(), coords[:, 1].copy())
+    return PointGrid(*_projected_xy(lat, lon))
 
 
 def assign_areas(lat: np.ndarray, lon: np.ndarray, areas: gpd.GeoDataFrame,
@@ -133,7 +99,7 @@ def assign_areas(lat: np.ndarray, lon: np.ndarray, areas: gpd.GeoDataFrame,
         return out
     order = np.argsort(areas["area"].to_numpy(dtype=str), kind="stable")
     polygons = _prepared(areas.geometry.iloc[order])
-    point_idx, poly_idx = _sorted_points(lat, lon, points).hits(polygons)
+    point_idx, poly_idx = _point_grid(lat, lon, points).hits(polygons)
     if len(point_idx):
         best = np.full(len(lat), np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(best, point_idx, poly_idx)
@@ -149,7 +115,7 @@ def assign_zones(lat: np.ndarray, lon: np.ndarray, zones: gpd.GeoDataFrame,
     if len(lat) == 0 or zones.empty:
         return pa.ListArray.from_arrays(pa.array(offsets), pa.array([], type=pa.string()))
     polygons = _prepared(zones.geometry.reset_index(drop=True))
-    point_idx, zone_idx = _sorted_points(lat, lon, points).hits(polygons)
+    point_idx, zone_idx = _point_grid(lat, lon, points).hits(polygons)
     if len(polygons) <= 32:  # few zones: a point x zone membership grid is cheaper than a sort
         member = np.zeros((len(lat), len(polygons)), dtype=bool)
         member[point_idx, zone_idx] = True
@@ -234,11 +200,21 @@ def _dictionary(index: np.ndarray, labels: pa.Array) -> pa.DictionaryArray:
 
 def _h3_dictionary(lat: np.ndarray, lon: np.ndarray, resolution: int, full_index: np.ndarray,
                    no_point: np.ndarray) -> pa.DictionaryArray:
-    """H3 cells per call as a dictionary of the distinct cells (null where a call has no point)."""
-    cells = pc.dictionary_encode(h3_cell_array(lat, lon, resolution))
+    """H3 cells per call as a dictionary of the distinct cells (null where a call has no point).
+
+    With h3ronpy the cells stay 64-bit integers until they are distinct: only the few thousand
+    distinct cells are turned into hex strings, not one string per call.
+    """
+    if _vector_h3 is None:
+        cells = pc.dictionary_encode(h3_cell_array(lat, lon, resolution))
+        labels = cells.dictionary
+    else:
+        cells = pc.dictionary_encode(pa.array(_vector_h3.coordinates_to_cells(
+            np.asarray(lat, dtype="float64"), np.asarray(lon, dtype="float64"), resolution)))
+        labels = pa.array(_cells_to_string(cells.dictionary)).cast(pa.string())
     cells = cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
     per_point = np.append(cells.indices.to_numpy(zero_copy_only=False), 0).astype(np.int32)
-    return pa.DictionaryArray.from_arrays(pa.array(per_point[full_index], mask=no_point), cells.dictionary)
+    return pa.DictionaryArray.from_arrays(pa.array(per_point[full_index], mask=no_point), labels)
 
 
 def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
@@ -293,7 +269,7 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     return out, fixes, locations
 
 
-def _zone_patterns(u_lat: np.ndarray, zones: gpd.GeoDataFrame, points: _SortedPoints,
+def _zone_patterns(u_lat: np.ndarray, zones: gpd.GeoDataFrame, points: PointGrid,
                    full_index: np.ndarray) -> pa.ListArray:
     """Zone lists per call for a few zones: each call's set of zones as a bit pattern, one list
     per pattern present, spread with one take (the same lists as :func:`assign_zones`)."""
@@ -323,7 +299,7 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
     no_point = full_index == len(u_lat)
     fine = pool.submit(_h3_dictionary, u_lat, u_lon, H3_FINE, full_index, no_point)
     coarse = pool.submit(_h3_dictionary, u_lat, u_lon, H3_COARSE, full_index, no_point)
-    points = _SortedPoints(*_projected_xy(u_lat, u_lon))
+    points = PointGrid(*_projected_xy(u_lat, u_lon))
     area_job = pool.submit(assign_areas, u_lat, u_lon, areas, points)
     no_zone = pa.array([[]], type=pa.list_(pa.string()))
     if 0 < len(zones) <= 16:

@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from response_atlas.config import PROJECT_ROOT
 from response_atlas.ingest.presets import PresetError, get_preset
 from response_atlas.ingest.refresh import RefreshResult, SourceSpec, default_sources, run_refresh
-from response_atlas.schema import SNAPSHOT_POINTER, SNAPSHOT_TABLES
+from response_atlas.schema import SNAPSHOT_POINTER, parquet_scan_sql, snapshot_table_files
 
 EXAMPLE_SOURCES = PROJECT_ROOT / "src" / "response_atlas" / "resources" / "sources.example.yaml"
 USER_AGENT = "community-response-atlas/refresh (+https://github.com/)"
@@ -405,25 +405,26 @@ class ChangeReport:
 
 def compare_snapshots(previous: Path | None, current: Path) -> ChangeReport:
     """Count calls added, updated (same id, a compared value differs), unchanged and removed."""
-    new_calls = Path(current) / SNAPSHOT_TABLES["calls"]
+    new_calls = parquet_scan_sql(snapshot_table_files(current, "calls"))
     manifest = json.loads((Path(current) / "manifest.json").read_text(encoding="utf-8"))
     report = ChangeReport(previous.name if previous else None,
                           rejected=int(manifest.get("counts", {}).get("calls", {}).get("rejected", 0)))
     con = duckdb.connect(":memory:")
     try:
-        new_cols = set(con.execute(f"DESCRIBE SELECT * FROM read_parquet('{_sql(new_calls)}')").df()["column_name"])
-        if previous is None or not (Path(previous) / SNAPSHOT_TABLES["calls"]).is_file():
-            report.added = int(con.execute(f"SELECT count(*) FROM read_parquet('{_sql(new_calls)}')").fetchone()[0])
+        new_cols = set(con.execute(f"DESCRIBE SELECT * FROM {new_calls}").df()["column_name"])
+        old_files = snapshot_table_files(previous, "calls") if previous is not None else []
+        if not old_files:
+            report.added = int(con.execute(f"SELECT count(*) FROM {new_calls}").fetchone()[0])
             return report
-        old_calls = Path(previous) / SNAPSHOT_TABLES["calls"]
+        old_calls = parquet_scan_sql(old_files)
         old_manifest = json.loads((Path(previous) / "manifest.json").read_text(encoding="utf-8"))
         report.previous_rejected = int(old_manifest.get("counts", {}).get("calls", {}).get("rejected", 0))
-        old_cols = set(con.execute(f"DESCRIBE SELECT * FROM read_parquet('{_sql(old_calls)}')").df()["column_name"])
+        old_cols = set(con.execute(f"DESCRIBE SELECT * FROM {old_calls}").df()["column_name"])
         compared = [c for c in COMPARED_COLUMNS if c in new_cols and c in old_cols]
         key = "concat_ws('|', " + ", ".join(f"coalesce(CAST({c} AS VARCHAR), '\u2205')" for c in compared) + ")"
         row = con.execute(f"""
-            WITH n AS (SELECT call_id, {key} AS k FROM read_parquet('{_sql(new_calls)}')),
-                 o AS (SELECT call_id, {key} AS k FROM read_parquet('{_sql(old_calls)}'))
+            WITH n AS (SELECT call_id, {key} AS k FROM {new_calls}),
+                 o AS (SELECT call_id, {key} AS k FROM {old_calls})
             SELECT count(*) FILTER (WHERE o.call_id IS NULL),
                    count(*) FILTER (WHERE o.call_id IS NOT NULL AND n.call_id IS NOT NULL AND o.k <> n.k),
                    count(*) FILTER (WHERE o.k = n.k),
@@ -434,10 +435,6 @@ def compare_snapshots(previous: Path | None, current: Path) -> ChangeReport:
         return report
     finally:
         con.close()
-
-
-def _sql(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 # --- the whole run ---------------------------------------------------------------------------
