@@ -91,15 +91,46 @@ def trim_text(column: pa_arrow.ChunkedArray) -> pa_arrow.ChunkedArray:
     """Surrounding whitespace removed and empty text as null (Arrow, no Python per value).
 
     Columns that need neither are returned as they are, so clean extracts are not copied.
+    Whether a column needs trimming is read off the first and last byte of each value (no
+    copy); only a column with a space or a non-ASCII character at an edge is trimmed.
     """
     column = column.cast(pa_arrow.string())
-    trimmed = pc.utf8_trim_whitespace(column)  # what pandas' str.strip runs on Arrow strings
-    if pc.sum(pc.binary_length(trimmed)).as_py() != pc.sum(pc.binary_length(column)).as_py():
-        column = trimmed
-    del trimmed
-    if pc.any(pc.equal(column, "")).as_py():
+    chunks = column.chunks if isinstance(column, pa_arrow.ChunkedArray) else [column]
+    edges = [_edge_bytes(chunk) for chunk in chunks]
+    if any(may_trim for may_trim, _ in edges):
+        trimmed = pc.utf8_trim_whitespace(column)  # what pandas' str.strip runs on Arrow strings
+        if pc.sum(pc.binary_length(trimmed)).as_py() != pc.sum(pc.binary_length(column)).as_py():
+            column = trimmed
+        del trimmed
+        has_empty = pc.any(pc.equal(column, "")).as_py()
+    else:
+        has_empty = any(empty for _, empty in edges)
+    if has_empty:
         column = pc.if_else(pc.equal(column, ""), pa_arrow.scalar(None, pa_arrow.string()), column)
     return column
+
+
+def _edge_bytes(chunk: pa_arrow.StringArray) -> tuple[bool, bool]:
+    """(some value may start or end with whitespace, some value is the empty string).
+
+    Read straight from the Arrow buffers: an edge byte that is a space or control character,
+    or any non-ASCII byte (Unicode spaces such as U+00A0), means "may need trimming".
+    """
+    if len(chunk) == 0:
+        return False, False
+    _, offsets_buf, data_buf = chunk.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[chunk.offset: chunk.offset + len(chunk) + 1]
+    lengths = np.diff(offsets)
+    filled = lengths > 0
+    empty = bool((~filled & chunk.is_valid().to_numpy(zero_copy_only=False)).any()) \
+        if chunk.null_count else bool((~filled).any())
+    if data_buf is None or not filled.any():
+        return False, empty
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    first = data[offsets[:-1][filled]]
+    last = data[offsets[1:][filled] - 1]
+    edge = ((first <= 32) | (first >= 0x80)).any() or ((last <= 32) | (last >= 0x80)).any()
+    return bool(edge), empty
 
 
 def parse_time_column(raw: pa_arrow.ChunkedArray, text: pa_arrow.ChunkedArray,

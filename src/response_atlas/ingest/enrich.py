@@ -217,6 +217,29 @@ def _h3_dictionary(lat: np.ndarray, lon: np.ndarray, resolution: int, full_index
     return pa.DictionaryArray.from_arrays(pa.array(per_point[full_index], mask=no_point), labels)
 
 
+def distinct_points(lat: np.ndarray, lon: np.ndarray, sample: int = 10_000,
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """For each point, the number of its distinct point, and each distinct point's first row.
+
+    Spatial work then runs once per distinct point (block-level extracts repeat points a lot).
+    Extracts whose coordinates are offset per call (Cincinnati police) repeat almost none: when
+    the first ``sample`` points are nearly all distinct, every point counts as its own, since
+    hashing a million keys would save nothing (a repeat left in only costs one extra test).
+    """
+    # One int64 key per point at 1e-7 degrees (about 1 cm).
+    key = (np.round(lat * 1e7).astype(np.int64) << 32) + (np.round(lon * 1e7).astype(np.int64) + 2**31)
+    head = key[:sample]
+    if len(key) > sample and len(np.unique(head)) > 0.9 * len(head):
+        every = np.arange(len(key), dtype=np.int64)
+        return every, every
+    # A hash factorize (no sort): codes follow first appearance, so a code is new exactly where
+    # it exceeds every earlier one, which gives each distinct point's first row.
+    codes, _ = pd.factorize(key)
+    codes = codes.astype(np.int64, copy=False)
+    seen = np.maximum.accumulate(np.concatenate(([-1], codes[:-1]))) if len(codes) else codes
+    return codes, np.flatnonzero(codes > seen)
+
+
 def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
                        rules: Ruleset, dictionary: bool = False,
                        ) -> tuple[pa.Table, dict[str, int], dict[str, int]]:
@@ -230,16 +253,9 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     """
     lat, lon, fixes = fix_coordinates(calls["lat"], calls["lon"])
     has_point = lat.notna().to_numpy() & lon.notna().to_numpy()
-    # Distinct points only: one int64 key per point at 1e-7 degrees (about 1 cm).
     p_lat = lat.to_numpy()[has_point]
     p_lon = lon.to_numpy()[has_point]
-    key = (np.round(p_lat * 1e7).astype(np.int64) << 32) + (np.round(p_lon * 1e7).astype(np.int64) + 2**31)
-    # A hash factorize (no sort): codes follow first appearance, so a code is new exactly where
-    # it exceeds every earlier one, which gives each distinct point's first row.
-    codes, _ = pd.factorize(key)
-    codes = codes.astype(np.int64, copy=False)
-    seen = np.maximum.accumulate(np.concatenate(([-1], codes[:-1]))) if len(codes) else codes
-    first = np.flatnonzero(codes > seen)
+    codes, first = distinct_points(p_lat, p_lon)
     u_lat, u_lon = p_lat[first], p_lon[first]
 
     # The spatial tests, the H3 cells and the Arrow takes release the GIL: they run side by side

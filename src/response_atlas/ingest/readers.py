@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,8 +59,25 @@ def read_header(path: Path) -> list[str]:
     return [str(read.column(i)[0]).strip() for i in range(read.num_columns)]
 
 
-def read_csv_text(path: Path) -> CsvRead:
-    """Read ``path`` with every column as text; raises :class:`ExtractError` when unusable."""
+def count_lines(path: Path) -> int:
+    """Lines in a file: newline characters, plus one when the last line has none."""
+    lines, last = 0, b"\n"
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(16 << 20), b""):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
+
+
+def read_csv_text(path: Path, line_count: Callable[[], int] | None = None) -> CsvRead:
+    """Read ``path`` with every column as text; raises :class:`ExtractError` when unusable.
+
+    ``line_count``: gives the file's :func:`count_lines` (a refresh counts while it hashes).
+    The file is first read the fast way, which splits blocks at any newline: right for every
+    file whose records are one line each. A file with line breaks inside quoted values either
+    fails that read or yields fewer records than lines, and is then read again quote-aware
+    (several times slower on two cores, so only when needed).
+    """
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         raise ExtractError(path, "the file is empty")
@@ -67,38 +85,51 @@ def read_csv_text(path: Path) -> CsvRead:
     if len(set(header)) != len(header):
         dupes = sorted({h for h in header if header.count(h) > 1})
         raise ExtractError(path, f"repeated column name(s) in the header: {', '.join(dupes)}")
+    line_count = line_count or (lambda: count_lines(path))
     for encoding in ("utf8", "latin-1"):
-        bad: list[tuple[int | None, str, str]] = []
-
-        def on_invalid(row: pacsv.InvalidRow, bad=bad) -> str:
-            problem = (f"row has {row.actual_columns} field(s), expected {row.expected_columns}"
-                       " (truncated or malformed line)")
-            bad.append((row.number, problem, row.text[:200]))
-            return "skip"
-
-        try:
-            table = pacsv.read_csv(
-                path,
-                read_options=pacsv.ReadOptions(encoding=encoding, block_size=16 << 20),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(header, pa.string()),
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=True,
-                ),
-            )
-        except pa.ArrowInvalid as exc:
-            if encoding == "utf8" and "UTF8" in str(exc).upper():
-                continue  # not UTF-8: try latin-1
-            raise ExtractError(path, f"cannot be read as CSV ({exc})") from None
-        # pyarrow keeps surrounding spaces in header names; match the stripped header.
-        table = table.rename_columns([c.strip().lstrip("\ufeff") for c in table.column_names])
-        name = "utf-8-sig" if encoding == "utf8" else "latin-1"
-        rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
-        if bad:
-            bad, rows = _locate_bad_rows(path, name, len(header))
-        return CsvRead(table, "utf-8" if encoding == "utf8" else "latin-1", bad, rows)
+        for quoted_newlines in (False, True):
+            bad: list[tuple[int | None, str, str]] = []
+            try:
+                table = _read_text_table(path, header, encoding, quoted_newlines, bad)
+            except pa.ArrowInvalid as exc:
+                if not quoted_newlines and "out of sync with chunker" in str(exc):
+                    continue  # a quoted value spans lines: read again quote-aware
+                if encoding == "utf8" and "UTF8" in str(exc).upper():
+                    break  # not UTF-8: try latin-1
+                raise ExtractError(path, f"cannot be read as CSV ({exc})") from None
+            if not quoted_newlines and 1 + table.num_rows + len(bad) != line_count():
+                continue  # some record spans lines (or blank lines): read again quote-aware
+            # pyarrow keeps surrounding spaces in header names; match the stripped header.
+            table = table.rename_columns([c.strip().lstrip("\ufeff") for c in table.column_names])
+            name = "utf-8-sig" if encoding == "utf8" else "latin-1"
+            rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
+            if bad:
+                bad, rows = _locate_bad_rows(path, name, len(header))
+            return CsvRead(table, "utf-8" if encoding == "utf8" else "latin-1", bad, rows)
     raise ExtractError(path, "cannot be decoded")  # pragma: no cover - latin-1 decodes any byte
+
+
+def _read_text_table(path: Path, header: list[str], encoding: str, quoted_newlines: bool,
+                     bad: list[tuple[int | None, str, str]]) -> pa.Table:
+    """One pyarrow read of ``path`` as text columns; malformed rows are appended to ``bad``."""
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        problem = (f"row has {row.actual_columns} field(s), expected {row.expected_columns}"
+                   " (truncated or malformed line)")
+        bad.append((row.number, problem, row.text[:200]))
+        return "skip"
+
+    return pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(encoding=encoding, block_size=16 << 20),
+        parse_options=pacsv.ParseOptions(newlines_in_values=quoted_newlines,
+                                         invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string()),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    )
 
 
 def _locate_bad_rows(path: Path, encoding: str, width: int):
