@@ -7,6 +7,7 @@ import shutil
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from shapely.geometry import box
 
 from response_atlas.ingest.enrich import assign_areas, assign_zones, fix_coordinates
@@ -64,3 +65,21 @@ def test_real_police_calls_in_cincinnati_neighborhoods(shared_data, tmp_path):
     assert share >= 0.95
     assert len(snap.areas) == 50 and snap.areas["population"].notna().all()
     assert snap.query("SELECT count(*) FROM calls WHERE category = 'unclassified'").iloc[0, 0] == 0
+
+
+def test_zone_lists_from_bit_patterns_match_the_general_assignment():
+    from response_atlas.ingest.enrich import _projected_xy, _zone_patterns
+    from response_atlas.ingest.point_grid import PointGrid
+
+    zones = gpd.GeoDataFrame({"zone_id": ["z1", "z2", "z3"]},
+                             geometry=[box(-84.55, 39.10, -84.51, 39.12), box(-84.53, 39.10, -84.50, 39.13),
+                                       box(-84.60, 39.00, -84.40, 39.20)], crs="EPSG:4326")
+    rng = np.random.default_rng(5)
+    lat, lon = rng.uniform(39.05, 39.15, 2000), rng.uniform(-84.58, -84.45, 2000)
+    lat[:3], lon[:3] = 39.11, -84.53  # on a shared border
+    calls_to_points = np.concatenate([rng.integers(0, 2000, 500), [2000, 2000]])  # 2000: no point
+    general = assign_zones(lat, lon, zones).to_pylist() + [[]]
+    patterns = _zone_patterns(lat, zones, PointGrid(*_projected_xy(lat, lon)), calls_to_points)
+    lists = patterns.cast(pa.list_(pa.string())).to_pylist()
+    assert lists == [general[i] for i in calls_to_points]
+    assert lists[-2:] == [[], []] and any(len(z) == 3 for z in lists)

@@ -287,7 +287,8 @@ def _rows_to_validate(frame: pd.DataFrame, head: int = 1000) -> np.ndarray:
     for column in ("call_id", "incident_code"):
         if column in frame:
             text = pa_arrow.array(frame[column], type=pa_arrow.string(), from_pandas=True)
-            flagged |= pc.fill_null(pc.less(pc.utf8_length(text), 1), True).to_numpy(zero_copy_only=False)
+            # (byte length: read off the offsets, where counting characters would decode UTF-8)
+            flagged |= pc.fill_null(pc.less(pc.binary_length(text), 1), True).to_numpy(zero_copy_only=False)
     if "received_at" in frame:
         flagged |= np.isnat(frame["received_at"].to_numpy(dtype="datetime64[us]"))
     for column, bound in (("lat", 90), ("lon", 180)):

@@ -18,7 +18,6 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import geopandas as gpd
-import h3
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,6 +26,7 @@ import shapely
 from pyproj import Transformer
 
 from response_atlas.config import GEOGRAPHIC_CRS, H3_COARSE, H3_FINE, PROJECTED_CRS, TIMEZONE
+from response_atlas.ingest.h3_cells import fine_and_coarse_cells
 from response_atlas.ingest.point_grid import PointGrid
 from response_atlas.schema import (
     AREA_MISSING_LABEL,
@@ -37,12 +37,6 @@ from response_atlas.schema import (
     SNAPSHOT_CALL_COLUMNS,
 )
 from response_atlas.triage_rules import Ruleset, classify_codes
-
-try:  # optional: vectorized H3 (requirements.txt pins it)
-    from h3ronpy import cells_to_string as _cells_to_string
-    from h3ronpy import vector as _vector_h3
-except ImportError:  # pragma: no cover - the per-point h3 loop is used instead
-    _vector_h3 = _cells_to_string = None
 
 # A generous box around Hamilton County and its neighbours, used only to spot swapped pairs.
 REGION_LAT = (38.0, 40.5)
@@ -99,12 +93,9 @@ def assign_areas(lat: np.ndarray, lon: np.ndarray, areas: gpd.GeoDataFrame,
         return out
     order = np.argsort(areas["area"].to_numpy(dtype=str), kind="stable")
     polygons = _prepared(areas.geometry.iloc[order])
-    point_idx, poly_idx = _point_grid(lat, lon, points).hits(polygons)
-    if len(point_idx):
-        best = np.full(len(lat), np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(best, point_idx, poly_idx)
-        hit = best != np.iinfo(np.int64).max
-        out[hit] = order[best[hit]]
+    found = _point_grid(lat, lon, points).hits_per_polygon(polygons)
+    for rank in range(len(found) - 1, -1, -1):  # last by name first: the first by name wins
+        out[found[rank]] = order[rank]
     return out
 
 
@@ -130,32 +121,13 @@ def assign_zones(lat: np.ndarray, lon: np.ndarray, zones: gpd.GeoDataFrame,
     return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 
-def h3_cells(lat: np.ndarray, lon: np.ndarray, resolution: int) -> np.ndarray:
-    """H3 cell ids (hex strings) for points; None where a coordinate is missing."""
-    out = np.empty(len(lat), dtype=object)
-    to_cell = h3.latlng_to_cell
-    for i, (y, x) in enumerate(zip(lat.tolist(), lon.tolist(), strict=True)):
-        out[i] = None if y != y or x != x else to_cell(y, x, resolution)  # NaN != NaN
-    return out
-
-
-def h3_cell_array(lat: np.ndarray, lon: np.ndarray, resolution: int) -> pa.Array:
-    """H3 cell ids (hex strings) as an Arrow array; null where a coordinate is missing.
-
-    Vectorized with h3ronpy (Rust, the same H3 library underneath) when it is installed; the
-    per-point ``h3`` loop otherwise (about 4x slower on a million points).
-    """
-    lat, lon = np.asarray(lat, dtype="float64"), np.asarray(lon, dtype="float64")
-    if _vector_h3 is None:
-        return pa.array(h3_cells(lat, lon, resolution), type=pa.string())
-    ok = ~(np.isnan(lat) | np.isnan(lon))
-    cells = pa.array(_cells_to_string(_vector_h3.coordinates_to_cells(lat[ok], lon[ok], resolution)))
-    cells = cells.cast(pa.string())
-    if ok.all():
-        return cells
-    positions = np.full(len(lat), -1, dtype=np.int64)
-    positions[ok] = np.arange(int(ok.sum()))
-    return cells.take(pa.array(positions, mask=~ok))
+def _plain(values: pa.Array) -> pa.Array:
+    """Dictionary-encoded text (alone or inside lists) as plain strings."""
+    if pa.types.is_dictionary(values.type):
+        return values.cast(pa.string())
+    if pa.types.is_list(values.type) and pa.types.is_dictionary(values.type.value_type):
+        return values.cast(pa.list_(pa.string()))
+    return values
 
 
 def _minutes(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
@@ -198,23 +170,15 @@ def _dictionary(index: np.ndarray, labels: pa.Array) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(pa.array(index, type=pa.int32(), mask=mask), labels)
 
 
-def _h3_dictionary(lat: np.ndarray, lon: np.ndarray, resolution: int, full_index: np.ndarray,
-                   no_point: np.ndarray) -> pa.DictionaryArray:
-    """H3 cells per call as a dictionary of the distinct cells (null where a call has no point).
-
-    With h3ronpy the cells stay 64-bit integers until they are distinct: only the few thousand
-    distinct cells are turned into hex strings, not one string per call.
-    """
-    if _vector_h3 is None:
-        cells = pc.dictionary_encode(h3_cell_array(lat, lon, resolution))
-        labels = cells.dictionary
-    else:
-        cells = pc.dictionary_encode(pa.array(_vector_h3.coordinates_to_cells(
-            np.asarray(lat, dtype="float64"), np.asarray(lon, dtype="float64"), resolution)))
-        labels = pa.array(_cells_to_string(cells.dictionary)).cast(pa.string())
-    cells = cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
-    per_point = np.append(cells.indices.to_numpy(zero_copy_only=False), 0).astype(np.int32)
-    return pa.DictionaryArray.from_arrays(pa.array(per_point[full_index], mask=no_point), labels)
+def _h3_columns(lat: np.ndarray, lon: np.ndarray, full_index: np.ndarray,
+                no_point: np.ndarray) -> tuple[pa.DictionaryArray, pa.DictionaryArray]:
+    """Fine and coarse H3 cells per call (null where a call has no point)."""
+    out = []
+    for cells in fine_and_coarse_cells(lat, lon, H3_FINE, H3_COARSE):
+        per_point = np.append(cells.indices.to_numpy(zero_copy_only=False), 0).astype(np.int32)
+        out.append(pa.DictionaryArray.from_arrays(pa.array(per_point[full_index], mask=no_point),
+                                                  cells.dictionary))
+    return out[0], out[1]
 
 
 def distinct_points(lat: np.ndarray, lon: np.ndarray, sample: int = 10_000,
@@ -226,12 +190,13 @@ def distinct_points(lat: np.ndarray, lon: np.ndarray, sample: int = 10_000,
     the first ``sample`` points are nearly all distinct, every point counts as its own, since
     hashing a million keys would save nothing (a repeat left in only costs one extra test).
     """
-    # One int64 key per point at 1e-7 degrees (about 1 cm).
-    key = (np.round(lat * 1e7).astype(np.int64) << 32) + (np.round(lon * 1e7).astype(np.int64) + 2**31)
-    head = key[:sample]
-    if len(key) > sample and len(np.unique(head)) > 0.9 * len(head):
-        every = np.arange(len(key), dtype=np.int64)
+    def keys(lat, lon):  # one int64 key per point at 1e-7 degrees (about 1 cm)
+        return (np.round(lat * 1e7).astype(np.int64) << 32) + (np.round(lon * 1e7).astype(np.int64) + 2**31)
+
+    if len(lat) > sample and len(np.unique(keys(lat[:sample], lon[:sample]))) > 0.9 * sample:
+        every = np.arange(len(lat), dtype=np.int64)
         return every, every
+    key = keys(lat, lon)
     # A hash factorize (no sort): codes follow first appearance, so a code is new exactly where
     # it exceeds every earlier one, which gives each distinct point's first row.
     codes, _ = pd.factorize(key)
@@ -273,9 +238,9 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
         pool.shutdown()
     area_index = columns.pop("_area_index")
     columns = {c: v.result() if isinstance(v, Future) else v for c, v in columns.items()}
+    columns["h3_fine"], columns["h3_coarse"] = columns.pop("_h3")
     if not dictionary:
-        columns = {c: v.cast(pa.string()) if pa.types.is_dictionary(v.type) else v
-                   for c, v in columns.items()}
+        columns = {c: _plain(v) for c, v in columns.items()}
     out = pa.table({c: columns[c] for c in SNAPSHOT_CALL_COLUMNS})
     n_names = len(areas)
     slots = np.bincount(area_index, minlength=n_names + 2)
@@ -287,20 +252,36 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
 
 def _zone_patterns(u_lat: np.ndarray, zones: gpd.GeoDataFrame, points: PointGrid,
                    full_index: np.ndarray) -> pa.ListArray:
-    """Zone lists per call for a few zones: each call's set of zones as a bit pattern, one list
-    per pattern present, spread with one take (the same lists as :func:`assign_zones`)."""
+    """Zone lists per call for a few zones (the same lists as :func:`assign_zones`).
+
+    Each call's set of zones is a bit pattern; the few patterns present are listed once and
+    each call's list is copied from its pattern's as zone numbers, over a dictionary of the
+    zone ids (no string per call).
+    """
     k = len(zones)
-    point_idx, zone_idx = points.hits(_prepared(zones.geometry.reset_index(drop=True)))
+    found = points.hits_per_polygon(_prepared(zones.geometry.reset_index(drop=True)))
     pattern = np.zeros(len(u_lat) + 1, dtype=np.int64)  # last slot: a call without a point
-    np.bitwise_or.at(pattern, point_idx, np.left_shift(1, zone_idx))
+    for z, inside in enumerate(found):  # each point once per zone: a plain fancy assignment
+        pattern[inside] |= 1 << z
     per_call = pattern[full_index]
     present = np.flatnonzero(np.bincount(per_call, minlength=1 << k))
-    slot = np.zeros(1 << k, dtype=np.int32)
-    slot[present] = np.arange(len(present), dtype=np.int32)
-    ids = zones["zone_id"].astype(str).tolist()
-    lists = pa.array([[ids[z] for z in range(k) if p >> z & 1] for p in present.tolist()],
-                     type=pa.list_(pa.string()))
-    return lists.take(pa.array(slot[per_call]))
+    slot = np.zeros(1 << k, dtype=np.int64)
+    slot[present] = np.arange(len(present))
+    members = [[z for z in range(k) if p >> z & 1] for p in present.tolist()]
+    # One row of zone numbers per pattern, padded with -1: each call's row, flattened without
+    # the padding, is the child array of the lists (no per-call loop, no string copies).
+    width = max(1, max(len(m) for m in members))
+    table = np.full((len(members), width), -1, dtype=np.int8)
+    for row, zones_in in enumerate(members):
+        table[row, : len(zones_in)] = zones_in
+    call_slot = slot[per_call]
+    counts = (table >= 0).sum(axis=1).astype(np.int32)[call_slot]
+    offsets = np.zeros(len(per_call) + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    child = table[call_slot].ravel()
+    child = child[child >= 0].astype(np.int32)
+    ids = pa.array(zones["zone_id"].astype(str).tolist(), type=pa.string())
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.DictionaryArray.from_arrays(pa.array(child), ids))
 
 
 def _spread(pool: ThreadPoolExecutor, build, take: pa.Array, last: pa.Array) -> Future:
@@ -313,8 +294,7 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
     """The snapshot columns, some as pool jobs (``Future``), plus ``_area_index``."""
     # H3 first: it needs no projection, so it runs while the points are projected and sorted.
     no_point = full_index == len(u_lat)
-    fine = pool.submit(_h3_dictionary, u_lat, u_lon, H3_FINE, full_index, no_point)
-    coarse = pool.submit(_h3_dictionary, u_lat, u_lon, H3_COARSE, full_index, no_point)
+    h3_job = pool.submit(_h3_columns, u_lat, u_lon, full_index, no_point)
     points = PointGrid(*_projected_xy(u_lat, u_lon))
     area_job = pool.submit(assign_areas, u_lat, u_lon, areas, points)
     no_zone = pa.array([[]], type=pa.list_(pa.string()))
@@ -367,8 +347,6 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
         "area": area_column,
         "location_status": status_column,
         "zone_ids": zone_ids,
-        "h3_fine": fine,
-        "h3_coarse": coarse,
         "category": triage["category"],
         "tier": triage["tier"],
         "rule_id": triage["rule_id"],
@@ -383,7 +361,7 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
         "source_file": _arrow_text(calls["source_file"]),
         "source_row": pa.array(calls["source_row"].to_numpy(), type=pa.int32()),
     }
-    return {**columns, "_area_index": area_index}
+    return {**columns, "_h3": h3_job, "_area_index": area_index}
 
 
 def enrich_calls(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,

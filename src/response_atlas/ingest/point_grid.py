@@ -20,7 +20,7 @@ GRID_SIDE = 256
 _MARGIN = 1e-6  # relative to the grid extent: far above float rounding, far below a box
 
 
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def concat_ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """The concatenation of ``arange(s, s + c)`` for each start and count (no Python loop)."""
     total = int(counts.sum())
     if total == 0:
@@ -46,10 +46,14 @@ class PointGrid:
         step_y = max((y1 - y0) / side, 1e-9)
         col = np.clip(np.nan_to_num((self.x - x0) / step_x).astype(np.int64), 0, side - 1)
         row = np.clip(np.nan_to_num((self.y - y0) / step_y).astype(np.int64), 0, side - 1)
-        cell = np.where(finite, row * side + col, side * side)  # last slot: no point
-        counts = np.bincount(cell, minlength=side * side + 1)[:-1]
+        points = np.flatnonzero(finite)
+        cell = (row * side + col)[points]
+        counts = np.bincount(cell, minlength=side * side)
         occupied = np.flatnonzero(counts)
-        self.order = np.argsort(cell, kind="stable")[: int(finite.sum())]
+        # Box numbers fit 16 bits at the default side, where numpy's stable sort is a radix sort
+        # (five times faster on millions of points than the merge sort wider keys get).
+        key = cell.astype(np.uint16) if side * side <= 1 << 16 else cell
+        self.order = points[np.argsort(key, kind="stable")]
         self.starts = (np.cumsum(counts) - counts)[occupied]
         self.counts = counts[occupied]
         margin = _MARGIN * max(x1 - x0, y1 - y0, 1.0)
@@ -62,9 +66,18 @@ class PointGrid:
 
         ``polygons``: projected geometries in the points' CRS (None or empty ones match nothing).
         """
+        found = self.hits_per_polygon(polygons)
+        if not found:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        sizes = [len(points) for points in found]
+        return (np.concatenate(found).astype(np.int64),
+                np.repeat(np.arange(len(found), dtype=np.int64), sizes))
+
+    def hits_per_polygon(self, polygons: np.ndarray) -> list[np.ndarray]:
+        """For each polygon, the indices of the points that intersect it (each point once)."""
         polygons = np.asarray(polygons, dtype=object)
         if not len(self.boxes) or not len(polygons):
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+            return [np.empty(0, dtype=np.int64) for _ in polygons]
         usable = np.array([g is not None and not shapely.is_empty(g) for g in polygons], dtype=bool)
         polygons = np.where(usable, polygons, None)
         shapely.prepare(polygons[usable])
@@ -72,17 +85,18 @@ class PointGrid:
         inside = self._tree.query(polygons, predicate="contains_properly")
         width = len(self.boxes)
         whole = np.isin(touch[0] * width + touch[1], inside[0] * width + inside[1])
-        point_parts = [self._points_in(inside[1])]
-        poly_parts = [np.repeat(inside[0], self.counts[inside[1]])]
         edge_poly, edge_box = touch[0][~whole], touch[1][~whole]
-        for i in np.unique(edge_poly):
+        out = []
+        for i in range(len(polygons)):
+            points = [self._points_in(inside[1][inside[0] == i])]
             boxes = edge_box[edge_poly == i]
-            candidates = self._points_in(boxes)
-            found = candidates[shapely.intersects_xy(polygons[i], self.x[candidates], self.y[candidates])]
-            point_parts.append(found)
-            poly_parts.append(np.full(len(found), i, dtype=np.int64))
-        return np.concatenate(point_parts).astype(np.int64), np.concatenate(poly_parts).astype(np.int64)
+            if len(boxes):
+                candidates = self._points_in(boxes)
+                points.append(candidates[shapely.intersects_xy(polygons[i], self.x[candidates],
+                                                               self.y[candidates])])
+            out.append(np.concatenate(points))
+        return out
 
     def _points_in(self, boxes: np.ndarray) -> np.ndarray:
         """Indices of the points in the given grid boxes (box order, then point order)."""
-        return self.order[_ranges(self.starts[boxes], self.counts[boxes])]
+        return self.order[concat_ranges(self.starts[boxes], self.counts[boxes])]
