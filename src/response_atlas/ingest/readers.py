@@ -9,6 +9,7 @@ truncated last line, a stray delimiter) are returned as bad rows, not dropped si
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,11 +60,16 @@ def read_header(path: Path) -> list[str]:
     return [str(read.column(i)[0]).strip() for i in range(read.num_columns)]
 
 
-def count_lines(path: Path) -> int:
-    """Lines in a file: newline characters, plus one when the last line has none."""
+def count_lines(path: Path, digest: hashlib._Hash | None = None) -> int:
+    """Lines in a file: newline characters, plus one when the last line has none.
+
+    ``digest``: a hashlib object fed every block on the way (hash and count in one pass).
+    """
     lines, last = 0, b"\n"
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(16 << 20), b""):
+        for block in iter(lambda: handle.read(4 << 20), b""):
+            if digest is not None:
+                digest.update(block)
             lines += block.count(b"\n")
             last = block[-1:]
     return lines + (last != b"\n")

@@ -25,7 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from response_atlas.config import load_settings
-from response_atlas.ingest.readers import CsvRead, ExtractError, read_csv_text
+from response_atlas.ingest.readers import CsvRead, ExtractError, count_lines, read_csv_text
 from response_atlas.ingest.snapshot_writer import new_version
 from response_atlas.schema import EXTRACT_FILES, REJECT_COLUMNS
 
@@ -76,13 +76,9 @@ def default_sources(data_dir: Path, preset: str = "auto") -> list[SourceSpec]:
 
 def sha256_and_lines(path: Path) -> tuple[str, int]:
     """Hex SHA-256 of a file and its line count (``readers.count_lines``), in one pass."""
-    digest, lines, last = hashlib.sha256(), 0, b"\n"
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(4 << 20), b""):
-            digest.update(block)
-            lines += block.count(b"\n")
-            last = block[-1:]
-    return digest.hexdigest(), lines + (last != b"\n")
+    digest = hashlib.sha256()
+    lines = count_lines(path, digest)
+    return digest.hexdigest(), lines
 
 
 class Prefetch:
