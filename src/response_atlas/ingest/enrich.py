@@ -162,12 +162,19 @@ def _classify(codes: pa.ChunkedArray, rules: Ruleset) -> dict[str, pa.Dictionary
 
 
 def _dictionary(index: np.ndarray, labels: pa.Array) -> pa.DictionaryArray:
-    """Labels spread by ``index``; a null label becomes a null entry (Parquet dictionaries hold no null)."""
-    mask = None
-    if labels.null_count:
-        mask = np.isin(index, np.flatnonzero(labels.is_null().to_numpy(zero_copy_only=False)))
-        labels = labels.fill_null("")
-    return pa.DictionaryArray.from_arrays(pa.array(index, type=pa.int32(), mask=mask), labels)
+    """``labels`` spread by ``index``, over a dictionary of the distinct labels.
+
+    A null label becomes a null entry (Parquet dictionaries hold no null). The labels are made
+    distinct first because Parquet keeps a column dictionary-encoded only when its dictionary
+    has no repeats: with repeats pyarrow writes every value out in full, a column four times
+    larger and slower to scan and to write.
+    """
+    encoded = pc.dictionary_encode(labels)
+    codes = encoded.indices
+    per_row = codes.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int32)[index]
+    mask = codes.is_null().to_numpy(zero_copy_only=False)[index] if codes.null_count else None
+    return pa.DictionaryArray.from_arrays(pa.array(per_row, type=pa.int32(), mask=mask),
+                                          encoded.dictionary)
 
 
 def _h3_columns(lat: np.ndarray, lon: np.ndarray, full_index: np.ndarray,
@@ -316,9 +323,8 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
     area_labels = pa.array([*names, AREA_MISSING_LABEL, AREA_OUTSIDE_LABEL], type=pa.string())
     status_labels = pa.array([*[LOCATION_IN_AREA] * n_names, LOCATION_MISSING, LOCATION_OUTSIDE],
                              type=pa.string())
-    take_area = pa.array(area_index.astype(np.int32))
-    area_column = pa.DictionaryArray.from_arrays(take_area, area_labels)
-    status_column = pa.DictionaryArray.from_arrays(take_area, status_labels)
+    area_column = _dictionary(area_index, area_labels)
+    status_column = _dictionary(area_index, status_labels)
     received = calls["received_at"].to_numpy().astype("datetime64[us]", copy=False)
     received_arrow = pa.array(received, type=pa.timestamp("us"))
     # DST: the repeated fall-back hour takes daylight time (earliest); the skipped spring-forward

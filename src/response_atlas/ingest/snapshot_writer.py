@@ -125,7 +125,8 @@ def write_arrow_table(table: pa.Table, target: Path, row_group_rows: int = 1 << 
               or pa.types.is_dictionary(f.type) or pa.types.is_list(f.type))]
     pq.write_table(table, target, row_group_size=row_group_rows, compression="snappy",
                    store_schema=not encoded, write_statistics=ranged,
-                   use_dictionary=[c for c in table.column_names if c not in plain])
+                   use_dictionary=[f"{f.name}.list.element" if pa.types.is_list(f.type) else f.name
+                                   for f in table.schema if f.name not in plain])  # (lists: leaf path)
 
 
 def _point_current(snapshots_dir: Path, version: str) -> None:
