@@ -57,3 +57,22 @@ def test_no_points_or_no_polygons():
     assert [len(a) for a in empty.hits(np.array([box(0, 0, 1, 1)]))] == [0, 0]
     grid = PointGrid(np.array([0.5]), np.array([0.5]))
     assert [len(a) for a in grid.hits(np.array([], dtype=object))] == [0, 0]
+
+
+def test_points_bucketed_in_degrees_match_per_point_tests_in_feet(shared_data):
+    """Bucketed on longitude/latitude, projected only near edges: same pairs as projecting all."""
+    from response_atlas.ingest.enrich import _project_lonlat
+
+    areas = gpd.read_file(shared_data / "real" / "boundaries" / "cincinnati_sna_neighborhoods_cagis2022.geojson")
+    feet = shapely.make_valid(areas.to_crs(3735).geometry.to_numpy())
+    degrees = shapely.make_valid(areas.geometry.to_numpy())
+    rng = np.random.default_rng(8)
+    x0, y0, x1, y1 = shapely.total_bounds(degrees)
+    lon, lat = rng.uniform(x0 - 0.01, x1 + 0.01, 20_000), rng.uniform(y0 - 0.01, y1 + 0.01, 20_000)
+    vertices = shapely.get_coordinates(degrees)[::5]
+    lon, lat = np.concatenate([lon, vertices[:, 0]]), np.concatenate([lat, vertices[:, 1]])
+    x, y = _project_lonlat(lon, lat)
+    grid = PointGrid(lon, lat, side=64, project=_project_lonlat)
+    points, polys = grid.hits(feet)
+    assert set(zip(points.tolist(), polys.tolist(), strict=True)) == brute_force_pairs(x, y, feet)
+    assert grid._done.mean() < 0.5  # most points were settled by their box, never projected

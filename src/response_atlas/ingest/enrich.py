@@ -67,6 +67,11 @@ def _projected_xy(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndar
 _TO_PROJECTED = Transformer.from_crs(GEOGRAPHIC_CRS, PROJECTED_CRS, always_xy=True)
 
 
+def _project_lonlat(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_projected_xy`` with longitude first: the projection a :class:`PointGrid` is given."""
+    return _projected_xy(lat, lon)
+
+
 def _prepared(geoms: gpd.GeoSeries) -> np.ndarray:
     polygons = np.asarray(geoms.to_crs(PROJECTED_CRS).to_numpy(), dtype=object)  # new geometries
     shapely.prepare(polygons)
@@ -79,7 +84,7 @@ def _point_grid(lat, lon, points) -> PointGrid:
     if points is not None:  # shapely points already projected
         coords = shapely.get_coordinates(points)
         return PointGrid(coords[:, 0].copy(), coords[:, 1].copy())
-    return PointGrid(*_projected_xy(lat, lon))
+    return PointGrid(lon, lat, project=_project_lonlat)
 
 
 def assign_areas(lat: np.ndarray, lon: np.ndarray, areas: gpd.GeoDataFrame,
@@ -302,7 +307,7 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
     # H3 first: it needs no projection, so it runs while the points are projected and sorted.
     no_point = full_index == len(u_lat)
     h3_job = pool.submit(_h3_columns, u_lat, u_lon, full_index, no_point)
-    points = PointGrid(*_projected_xy(u_lat, u_lon))
+    points = PointGrid(u_lon, u_lat, project=_project_lonlat)
     area_job = pool.submit(assign_areas, u_lat, u_lon, areas, points)
     no_zone = pa.array([[]], type=pa.list_(pa.string()))
     if 0 < len(zones) <= 16:

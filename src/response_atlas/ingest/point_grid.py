@@ -5,12 +5,15 @@ polygon that does not touch a box holds none of its points: only the points in b
 boundary crosses are tested one by one. On a county of areas that is about a tenth of the
 points, so a million calls cost a fraction of a second instead of one test per point and area.
 
-The answer is the same as ``shapely.intersects_xy`` on every point (border points included):
-boxes are widened by a small margin before the whole-box tests, so a point that rounding put in
-a neighbouring box is still covered by the box it was assigned to.
+The answer is the same as ``shapely.intersects_xy`` on every (projected) point, border points
+included: boxes are widened by a small margin before the whole-box tests, so a point that
+rounding put in a neighbouring box is still covered by the box it was assigned to.
 """
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable
 
 import numpy as np
 import shapely
@@ -30,10 +33,22 @@ def concat_ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 class PointGrid:
-    """Projected points bucketed by grid box; :meth:`hits` pairs points with polygons."""
+    """Points bucketed by grid box; :meth:`hits` pairs points with polygons.
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, side: int = GRID_SIDE):
+    ``x``, ``y``: the coordinates the points are bucketed on. ``project``: maps them into the
+    polygons' CRS (for example longitude/latitude to Ohio South feet); only the points in boxes
+    a polygon edge crosses are ever projected, since the rest are settled box by box. Without
+    it, the points are already in the polygons' CRS.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, side: int = GRID_SIDE,
+                 project: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None):
         self.x, self.y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+        self._project = project
+        self._lock = threading.Lock()
+        self._px = np.full(len(self.x), np.nan)
+        self._py = np.full(len(self.x), np.nan)
+        self._done = np.zeros(len(self.x), dtype=bool)
         finite = np.isfinite(self.x) & np.isfinite(self.y)
         if not finite.any():
             self.order = np.empty(0, dtype=np.int64)
@@ -56,10 +71,36 @@ class PointGrid:
         self.order = points[np.argsort(key, kind="stable")]
         self.starts = (np.cumsum(counts) - counts)[occupied]
         self.counts = counts[occupied]
-        margin = _MARGIN * max(x1 - x0, y1 - y0, 1.0)
-        bx, by = x0 + (occupied % side) * step_x, y0 + (occupied // side) * step_y
-        self.boxes = shapely.box(bx - margin, by - margin, bx + step_x + margin, by + step_y + margin)
+        self.boxes = self._box_polygons(x0 + (occupied % side) * step_x,
+                                        y0 + (occupied // side) * step_y, step_x, step_y)
         self._tree = shapely.STRtree(self.boxes)
+
+    def _box_polygons(self, bx: np.ndarray, by: np.ndarray, step_x: float, step_y: float) -> np.ndarray:
+        """Each grid box as a rectangle in the polygons' CRS, widened by a small margin.
+
+        A projected box is covered by the bounding rectangle of its projected corners: its true
+        edges bend by under a millimetre at this size, far inside the margin, so a box whose
+        rectangle clears or lies inside a polygon does so itself too.
+        """
+        x0, y0, x1, y1 = bx, by, bx + step_x, by + step_y
+        if self._project is not None:
+            px, py = self._project(np.concatenate([x0, x1, x1, x0]), np.concatenate([y0, y0, y1, y1]))
+            px, py = np.reshape(px, (4, -1)), np.reshape(py, (4, -1))
+            x0, x1, y0, y1 = px.min(axis=0), px.max(axis=0), py.min(axis=0), py.max(axis=0)
+        margin = _MARGIN * max(float(np.ptp(np.concatenate([x0, x1]))),
+                               float(np.ptp(np.concatenate([y0, y1]))), 1.0)
+        return shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
+
+    def _projected(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coordinates of points ``idx`` in the polygons' CRS, projected once and kept."""
+        if self._project is None:
+            return self.x[idx], self.y[idx]
+        with self._lock:  # areas and zones are tested in parallel threads
+            todo = idx[~self._done[idx]]
+            if len(todo):
+                self._px[todo], self._py[todo] = self._project(self.x[todo], self.y[todo])
+                self._done[todo] = True
+            return self._px[idx], self._py[idx]
 
     def hits(self, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(point index, polygon index) pairs where the point intersects the polygon.
@@ -92,8 +133,8 @@ class PointGrid:
             boxes = edge_box[edge_poly == i]
             if len(boxes):
                 candidates = self._points_in(boxes)
-                points.append(candidates[shapely.intersects_xy(polygons[i], self.x[candidates],
-                                                               self.y[candidates])])
+                px, py = self._projected(candidates)
+                points.append(candidates[shapely.intersects_xy(polygons[i], px, py)])
             out.append(np.concatenate(points))
         return out
 
