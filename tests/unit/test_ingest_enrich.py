@@ -83,3 +83,16 @@ def test_zone_lists_from_bit_patterns_match_the_general_assignment():
     lists = patterns.cast(pa.list_(pa.string())).to_pylist()
     assert lists == [general[i] for i in calls_to_points]
     assert lists[-2:] == [[], []] and any(len(z) == 3 for z in lists)
+
+
+def test_distinct_points_repeated_and_nearly_unique():
+    from response_atlas.ingest.enrich import distinct_points
+
+    lat = np.array([39.1, 39.2, 39.1, 39.3, 39.2])
+    lon = np.array([-84.5, -84.6, -84.5, -84.7, -84.6])
+    codes, first = distinct_points(lat, lon, sample=3)  # a repeat among the first three
+    assert codes.tolist() == [0, 1, 0, 2, 1] and first.tolist() == [0, 1, 3]
+    rng = np.random.default_rng(1)
+    lat, lon = rng.uniform(39, 39.3, 50), rng.uniform(-84.8, -84.3, 50)
+    codes, first = distinct_points(lat, lon, sample=10)  # offset per call: every point its own
+    assert codes.tolist() == first.tolist() == list(range(50))
