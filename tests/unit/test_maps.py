@@ -116,3 +116,18 @@ def test_freeze_ids_make_the_same_map_render_the_same_html(hostile_areas):
 
     # folium's random ids would differ; st_folium would redraw the map on every rerun
     assert build() == build()
+
+
+def test_geojson_text_is_geopandas_to_json_without_the_crs_check():
+    frame = gpd.GeoDataFrame({"area": ["A<b>", None], "n": [1.5, None]},
+                             geometry=[box(0, 0, 1, 1), box(1, 1, 2, 2)], crs="EPSG:4326")
+    assert maps.geojson_text(frame) == frame.to_json(drop_id=True)
+    outline = json.loads(maps.geojson_text(gpd.GeoSeries([box(0, 0, 1, 1)], crs="EPSG:4326")))
+    assert outline["features"][0]["geometry"]["type"] == "Polygon"
+
+
+def test_branca_elements_share_compiled_templates():
+    import branca.element
+
+    first, second = branca.element.Element("<b>{{ this.x }}</b>"), branca.element.Element("<b>{{ this.x }}</b>")
+    assert first._template is second._template
