@@ -150,8 +150,14 @@ def _nullable(values: np.ndarray) -> pa.Array:
 
 
 def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
-    """A pandas text column as Arrow strings (zero copy for Arrow-backed columns)."""
-    array = pa.array(values, type=pa.string(), from_pandas=True)
+    """A pandas text column as Arrow strings (zero copy for Arrow-backed columns).
+
+    Arrow-backed columns keep their string type (32- or 64-bit offsets): both are the same
+    text to Parquet and DuckDB, and converting would copy every value.
+    """
+    array = pa.array(values, from_pandas=True)
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        array = array.cast(pa.string())
     return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
