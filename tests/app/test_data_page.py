@@ -17,7 +17,7 @@ def test_staff_data_page_lists_the_snapshot(tiny_data_dir, tiny_snapshot):
     assert any("No rows were rejected" in s.value for s in at.success)
     tables = [df.value for df in at.dataframe]
     sources = next(t for t in tables if "SHA-256" in t.columns)
-    assert sources.iloc[0]["Rows read"] == 48
+    assert sources.iloc[0]["Rows read"] == "48"
     snapshots = next(t for t in tables if "In use" in t.columns)
     assert snapshots["Snapshot"].tolist() == [tiny_snapshot.version]
 

@@ -23,7 +23,11 @@ MANIFEST = {
 
 def test_manifest_tables():
     assert mr.manifest_summary(MANIFEST)["Source preset"] == "cincinnati"
-    assert mr.sources_table(MANIFEST).iloc[0].tolist() == ["calls", "calls.csv", 10, "ab" * 32]
+    assert mr.sources_table(MANIFEST).iloc[0].tolist() == ["calls", "calls.csv", "10", "ab" * 32]
+    more = {**MANIFEST, "sources": MANIFEST["sources"] + [
+        {"kind": "areas", "file": "areas.geojson"}, {"kind": "rules", "file": "rules.yaml"}],
+        "counts": {**MANIFEST["counts"], "areas": {"accepted": 1200, "rejected": 3}}}
+    assert mr.sources_table(more)["Rows read"].tolist() == ["10", "1,203", "-"]
     assert mr.counts_table(MANIFEST).iloc[0].tolist() == ["calls", 10, 8, 2]
     assert mr.rejected_by_reason_table(MANIFEST)["Rows"].tolist() == [1, 1]
     assert mr.rejected_by_reason_table({"rejected_by_reason": {"bad": 3, "worse": 5}})[

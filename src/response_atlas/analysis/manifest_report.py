@@ -31,10 +31,23 @@ def manifest_summary(manifest: dict) -> dict[str, str]:
 
 
 def sources_table(manifest: dict) -> pd.DataFrame:
-    """One row per source file: kind, file, rows read and the SHA-256 of its bytes."""
+    """One row per source file: kind, file, rows read (as text) and the SHA-256 of its bytes.
+
+    Calls files carry their own count; areas, zones and contacts take theirs from the manifest
+    counts (accepted plus rejected); the rules and facts files are not row counts ("-").
+    """
+    counts = manifest.get("counts") or {}
+
+    def rows_read(source: dict) -> str:
+        n = source.get("rows_read")
+        kind = counts.get(source.get("kind", ""), {})
+        if n is None and kind:
+            n = kind.get("read", kind.get("accepted", 0) + kind.get("rejected", 0))
+        return f"{int(n):,}" if n is not None else "-"
+
     rows = [
         {"Kind": s.get("kind", ""), "File": s.get("file", ""),
-         "Rows read": s.get("rows_read"), "SHA-256": s.get("sha256", "")}
+         "Rows read": rows_read(s), "SHA-256": s.get("sha256", "")}
         for s in manifest.get("sources") or []
     ]
     return pd.DataFrame(rows, columns=["Kind", "File", "Rows read", "SHA-256"])
