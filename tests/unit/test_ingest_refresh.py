@@ -48,12 +48,18 @@ def calls_of(data_dir: Path):
     return snap, snap.query("SELECT * FROM calls ORDER BY call_id")
 
 
-def test_good_refresh_writes_snapshot_with_manifest(tmp_path):
-    data = make_data_dir(tmp_path / "d", zones=[
+def refresh_with_one_zone(root: Path):
+    """The good rows plus one ARC zone over Alpha, refreshed: (data folder, RefreshResult)."""
+    data = make_data_dir(root, zones=[
         ({"zone_id": "z1", "team_id": "ARC-1", "program": "ARC", "schedule": "Mon-Fri 07:00-15:00"},
          _square(-84.55, 39.10))])
     result = run_refresh(data, progress=False)
     assert result.ok, result.errors
+    return data, result
+
+
+def test_good_refresh_writes_snapshot_with_manifest(tmp_path):
+    data, result = refresh_with_one_zone(tmp_path / "d")
     snap, calls = calls_of(data)
     assert list(calls["call_id"]) == ["C1", "C2", "C3"]
     assert list(calls["area"]) == ["Alpha", "Beta", "Beta"]

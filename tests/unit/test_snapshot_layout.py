@@ -34,14 +34,9 @@ def test_refresh_keeps_label_columns_dictionary_encoded(tmp_path):
     """Triage, area and zone columns are written as Parquet dictionaries (small, fast to scan)."""
     import pyarrow.parquet as pq
 
-    from response_atlas.ingest.refresh import run_refresh
-    from tests.unit.test_ingest_refresh import _square, make_data_dir
+    from tests.unit.test_ingest_refresh import refresh_with_one_zone
 
-    data = make_data_dir(tmp_path / "d", zones=[
-        ({"zone_id": "z1", "team_id": "ARC-1", "program": "ARC", "schedule": "Mon-Fri 07:00-15:00"},
-         _square(-84.55, 39.10))])
-    result = run_refresh(data, progress=False)
-    assert result.ok, result.errors
+    _, result = refresh_with_one_zone(tmp_path / "d")
     (part,) = snapshot_table_files(result.snapshot_dir, "calls")
     group = pq.ParquetFile(part).metadata.row_group(0)
     encodings = {group.column(i).path_in_schema: group.column(i).encodings
