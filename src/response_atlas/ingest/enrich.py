@@ -239,7 +239,8 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     p_lat = lat.to_numpy()[has_point]
     p_lon = lon.to_numpy()[has_point]
     codes, first = distinct_points(p_lat, p_lon)
-    u_lat, u_lon = p_lat[first], p_lon[first]
+    # (every point its own: the distinct points are the points, no copy)
+    u_lat, u_lon = (p_lat, p_lon) if len(first) == len(p_lat) else (p_lat[first], p_lon[first])
 
     # The spatial tests, the H3 cells and the Arrow takes release the GIL: they run side by side
     # in threads while the codes are classified and the times derived on this thread.
@@ -247,16 +248,16 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     idx_point = np.flatnonzero(has_point)
     full_index = np.full(n, len(u_lat), dtype=np.int64)  # last slot: no point
     full_index[idx_point] = codes
-    take_point = pa.array(full_index)
     pool = ThreadPoolExecutor(max_workers=4)
     try:
         columns = _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_point,
-                                  take_point, full_index, lat, lon)
+                                  full_index, lat, lon)
     finally:
         pool.shutdown()
     area_index = columns.pop("_area_index")
     columns = {c: v.result() if isinstance(v, Future) else v for c, v in columns.items()}
     columns["h3_fine"], columns["h3_coarse"] = columns.pop("_h3")
+    columns.update(columns.pop("_per_call"))
     if not dictionary:
         columns = {c: _plain(v) for c, v in columns.items()}
     out = pa.table({c: columns[c] for c in SNAPSHOT_CALL_COLUMNS})
@@ -307,19 +308,22 @@ def _spread(pool: ThreadPoolExecutor, build, take: pa.Array, last: pa.Array) -> 
     return pool.submit(lambda: pa.concat_arrays([build(), last]).take(take))
 
 
-def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_point, take_point,
+def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_point,
                     full_index, lat, lon) -> dict:
     """The snapshot columns, some as pool jobs (``Future``), plus ``_area_index``."""
     # H3 first: it needs no projection, so it runs while the points are projected and sorted.
     no_point = full_index == len(u_lat)
     h3_job = pool.submit(_h3_columns, u_lat, u_lon, full_index, no_point)
+    # Times, intervals and text need no place: built beside the spatial work, not after it.
+    per_call_job = pool.submit(_per_call_columns, calls, lat, lon)
     points = PointGrid(u_lon, u_lat, project=_project_lonlat)
     area_job = pool.submit(assign_areas, u_lat, u_lon, areas, points)
     no_zone = pa.array([[]], type=pa.list_(pa.string()))
     if 0 < len(zones) <= 16:
         zone_ids = pool.submit(_zone_patterns, u_lat, zones, points, full_index)
     else:
-        zone_ids = _spread(pool, lambda: assign_zones(u_lat, u_lon, zones, points), take_point, no_zone)
+        zone_ids = _spread(pool, lambda: assign_zones(u_lat, u_lon, zones, points),
+                           pa.array(full_index), no_zone)
     triage = _classify(_arrow_text(calls["incident_code"]), rules)
     # Area and status as small label lists plus one index per call (an Arrow take builds the
     # string columns without a Python object per call).
@@ -336,6 +340,21 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
                              type=pa.string())
     area_column = _dictionary(area_index, area_labels)
     status_column = _dictionary(area_index, status_labels)
+    columns = {
+        "incident_base": triage["incident_base"],
+        "modifiers": triage["modifiers"],
+        "area": area_column,
+        "location_status": status_column,
+        "zone_ids": zone_ids,
+        "category": triage["category"],
+        "tier": triage["tier"],
+        "rule_id": triage["rule_id"],
+    }
+    return {**columns, "_h3": h3_job, "_per_call": per_call_job, "_area_index": area_index}
+
+
+def _per_call_columns(calls: pd.DataFrame, lat: pd.Series, lon: pd.Series) -> dict[str, pa.Array]:
+    """The columns that depend on the call alone: times, intervals, arrests and the text as read."""
     received = calls["received_at"].to_numpy().astype("datetime64[us]", copy=False)
     received_arrow = pa.array(received, type=pa.timestamp("us"))
     # DST: the repeated fall-back hour takes daylight time (earliest); the skipped spring-forward
@@ -345,7 +364,7 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
     times = {c: calls[c].to_numpy().astype("datetime64[us]", copy=False)
              for c in ("dispatched_at", "arrived_at", "closed_at")}
     disposition = _arrow_text(calls["disposition"])
-    columns = {
+    return {
         "call_id": _arrow_text(calls["call_id"]),
         "received_at": received_arrow,
         "received_utc": utc,
@@ -354,19 +373,11 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
         "hour": pc.cast(pc.hour(received_arrow), pa.int8()),
         "weekday": pc.cast(pc.day_of_week(received_arrow), pa.int8()),
         "incident_code": _arrow_text(calls["incident_code"]),
-        "incident_base": triage["incident_base"],
-        "modifiers": triage["modifiers"],
         "priority": _arrow_text(calls["priority"]),
         "disposition": disposition,
         "address": _arrow_text(calls["address"]),
         "lat": _nullable(lat.to_numpy()),
         "lon": _nullable(lon.to_numpy()),
-        "area": area_column,
-        "location_status": status_column,
-        "zone_ids": zone_ids,
-        "category": triage["category"],
-        "tier": triage["tier"],
-        "rule_id": triage["rule_id"],
         "dispatch_min": _nullable(_minutes(times["dispatched_at"], received)),
         "travel_min": _nullable(_minutes(times["arrived_at"], times["dispatched_at"])),
         "response_min": _nullable(_minutes(times["arrived_at"], received)),
@@ -378,7 +389,6 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
         "source_file": _arrow_text(calls["source_file"]),
         "source_row": pa.array(calls["source_row"].to_numpy(), type=pa.int32()),
     }
-    return {**columns, "_h3": h3_job, "_area_index": area_index}
 
 
 def enrich_calls(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
