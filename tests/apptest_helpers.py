@@ -32,6 +32,18 @@ def run_page(
     return at
 
 
+def run_page_cleanly(page: str, data_dir: Path, role: str = "public") -> AppTest:
+    """:func:`run_page`, failing the test when the page raised."""
+    at = run_page(page, data_dir, role=role)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str):
+    """The first ``st.metric`` whose label starts with ``label``."""
+    return next(m for m in at.metric if m.label.startswith(label))
+
+
 def element_leaves(node):
     """Every rendered element under an AppTest node (depth first)."""
     children = getattr(node, "children", None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.apptest_helpers import run_page
+from tests.apptest_helpers import metric, run_page, run_page_cleanly
 from tests.conftest import PROJECT_ROOT
 
 PAGE = "views/staff/coverage.py"
@@ -12,13 +12,7 @@ PAGE = "views/staff/coverage.py"
 
 @pytest.fixture(scope="module")
 def staff_page(tiny_data_dir):
-    at = run_page(PAGE, tiny_data_dir, role="staff")
-    assert not at.exception, at.exception
-    return at
-
-
-def metric(at, label):
-    return next(m for m in at.metric if m.label.startswith(label))
+    return run_page_cleanly(PAGE, tiny_data_dir, role="staff")
 
 
 def test_figures_on_the_tiny_snapshot(staff_page):

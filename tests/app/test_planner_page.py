@@ -9,21 +9,15 @@ from __future__ import annotations
 import pytest
 
 from response_atlas.pages_registry import PAGES
-from tests.apptest_helpers import run_page
+from tests.apptest_helpers import metric, run_page, run_page_cleanly
 
 OVERVIEW = next(p.path for p in PAGES if p.title == "Overview")
 PAGE = next(p.path for p in PAGES if p.title == "Pilot planner")
 
 
-def metric(at, label):
-    return next(m for m in at.metric if m.label.startswith(label))
-
-
 @pytest.fixture(scope="module")
 def staff_page(tiny_data_dir):
-    at = run_page(PAGE, tiny_data_dir, role="staff")
-    assert not at.exception, at.exception
-    return at
+    return run_page_cleanly(PAGE, tiny_data_dir, role="staff")
 
 
 def test_default_plan_figures(staff_page):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_helpers import run_page
+from tests.apptest_helpers import run_page, run_page_cleanly
 
 PAGE = "views/staff/repeats.py"
 
@@ -28,9 +28,7 @@ def _table(at: AppTest, first_column: str):
 
 @pytest.fixture(scope="module")
 def staff_page(tiny_data_dir) -> AppTest:
-    at = run_page(PAGE, tiny_data_dir, role="staff")
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page_cleanly(PAGE, tiny_data_dir, role="staff")
 
 
 def test_staff_sees_ranked_repeat_locations(staff_page):

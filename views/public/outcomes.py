@@ -37,6 +37,22 @@ def show_chart(fig, name: str, table, summary: str) -> None:
     )
 
 
+def show_trend(pub: oc.Published, monthly, column: str, launch, program: str, title: str,
+               what: str, name: str) -> None:
+    """One monthly count with its rolling average and the program launch marked."""
+    rolling = trends.rolling_average(pub.chart[column], monthly["partial"] | pub.chart[column].isna())
+    show_chart(charts.trend_figure(pub.chart, column, rolling, launch, program, title), name,
+               pub.display, trends.summarize_trend(what, monthly, column, launch, program, public,
+                                                   threshold))
+
+
+def note_unlinked(count: int, program: str, missing: str) -> None:
+    """Say how many contacts could not be tied to a call (they are left out of the counts)."""
+    if count:
+        st.caption(f"{trends.count_text(count, public, threshold)} {program} contacts in these "
+                   f"dates have no {missing} in the data and are not counted above.")
+
+
 def show_table(name: str, pub: oc.Published, label: str) -> None:
     with st.expander(label):
         st.dataframe(pub.display, hide_index=True)
@@ -103,15 +119,9 @@ with tabs[1]:
            f"{trends.count_text(arc.comparable_calls, public, threshold)} calls."
            if arc.comparable_on_scene_min is not None else "")
     )
-    rolling = trends.rolling_average(pub.chart["routed"], arc.monthly["partial"] | pub.chart[
-        "routed"].isna())
-    show_chart(
-        charts.trend_figure(pub.chart, "routed", rolling, arc.launch, "ARC",
-                            "Calls routed to the mobile crisis team per month"),
-        "arc_routed_trend", pub.display,
-        trends.summarize_trend("Calls routed to the ARC team", arc.monthly, "routed",
-                               arc.launch, "ARC", public, threshold),
-    )
+    show_trend(pub, arc.monthly, "routed", arc.launch, "ARC",
+               "Calls routed to the mobile crisis team per month", "Calls routed to the ARC team",
+               "arc_routed_trend")
     out_pub = oc.publish_counts(arc.outcomes, "label", ["contacts"], public, threshold)
     show_chart(
         charts.outcomes_figure(out_pub.chart, "Outcomes of ARC team contacts"),
@@ -119,9 +129,7 @@ with tabs[1]:
         f"ARC team contacts by outcome: {oc.total_text(out_pub, 'contacts')} contacts in all."
         + (" Counts from 1 to 10 are hidden in public views." if out_pub.notes else ""),
     )
-    if arc.unlinked_contacts:
-        st.caption(f"{trends.count_text(arc.unlinked_contacts, public, threshold)} ARC contacts "
-                   "in these dates have no 911 call in the data and are not counted above.")
+    note_unlinked(arc.unlinked_contacts, "ARC", "911 call")
 
 # --- QRT ---------------------------------------------------------------------------------------
 with tabs[2]:
@@ -136,15 +144,8 @@ with tabs[2]:
         help="Overdose calls at the same block as another within 90 days. Locations are never "
         "shown.",
     )
-    rolling = trends.rolling_average(pub.chart["overdoses"],
-                                     qrt.monthly["partial"] | pub.chart["overdoses"].isna())
-    show_chart(
-        charts.trend_figure(pub.chart, "overdoses", rolling, qrt.launch, "QRT",
-                            "Overdose calls per month"),
-        "qrt_overdoses_trend", pub.display,
-        trends.summarize_trend("Overdose calls", qrt.monthly, "overdoses", qrt.launch, "QRT",
-                               public, threshold),
-    )
+    show_trend(pub, qrt.monthly, "overdoses", qrt.launch, "QRT", "Overdose calls per month",
+               "Overdose calls", "qrt_overdoses_trend")
     show_chart(
         charts.grouped_bars(pub.chart, oc.QRT_COLUMNS[1:], "QRT follow-up per month",
                             "Overdose calls per month"),
@@ -152,9 +153,7 @@ with tabs[2]:
         trends.summarize_trend("Overdoses visited within 72 hours", qrt.monthly, "visited_72h",
                                qrt.launch, "QRT", public, threshold),
     )
-    if qrt.unlinked_contacts:
-        st.caption(f"{trends.count_text(qrt.unlinked_contacts, public, threshold)} QRT contacts "
-                   "in these dates have no overdose call in the data and are not counted above.")
+    note_unlinked(qrt.unlinked_contacts, "QRT", "overdose call")
 
 # --- DVERT -------------------------------------------------------------------------------------
 with tabs[3]:
@@ -165,15 +164,8 @@ with tabs[3]:
                          strict=True):
         col.metric(oc.COLUMN_LABELS[name], oc.total_text(pub, name))
     st.caption("Domestic violence calls are never shown below area level, to anyone.")
-    rolling = trends.rolling_average(pub.chart["dv_calls"],
-                                     dv.monthly["partial"] | pub.chart["dv_calls"].isna())
-    show_chart(
-        charts.trend_figure(pub.chart, "dv_calls", rolling, dv.launch, "DVERT",
-                            "Domestic violence calls per month"),
-        "dvert_calls_trend", pub.display,
-        trends.summarize_trend("Domestic violence calls", dv.monthly, "dv_calls", dv.launch,
-                               "DVERT", public, threshold),
-    )
+    show_trend(pub, dv.monthly, "dv_calls", dv.launch, "DVERT", "Domestic violence calls per month",
+               "Domestic violence calls", "dvert_calls_trend")
     show_chart(
         charts.grouped_bars(pub.chart, ("co_responses", "connected_to_services"),
                             "DVERT co-responses and service connections per month"),

@@ -21,6 +21,15 @@ page_header(
 )
 manifest = ctx.snapshot.manifest
 
+
+def show_table(frame, when_empty: str, empty_is_good: bool = False) -> None:
+    """The table, or a plain sentence saying why there is none."""
+    if frame.empty:
+        (st.success if empty_is_good else st.info)(when_empty)
+    else:
+        st.dataframe(frame, hide_index=True)
+
+
 st.subheader("Snapshot in use")
 summary = mr.manifest_summary(manifest)
 st.dataframe(
@@ -28,29 +37,18 @@ st.dataframe(
 )
 
 st.subheader("Source files")
-sources = mr.sources_table(manifest)
-if sources.empty:
-    st.info("The manifest lists no source files.")
-else:
-    st.dataframe(sources, hide_index=True)
+show_table(mr.sources_table(manifest), "The manifest lists no source files.")
 
 st.subheader("Rows read, accepted and rejected")
-counts = mr.counts_table(manifest)
-if counts.empty:
-    st.info("The manifest has no row counts.")
-else:
-    st.dataframe(counts, hide_index=True)
+show_table(mr.counts_table(manifest), "The manifest has no row counts.")
 reasons = mr.rejected_by_reason_table(manifest)
 if not reasons.empty:
     st.markdown("**Rejected rows by reason**")
     st.dataframe(reasons, hide_index=True)
 
 st.subheader("Validation report")
-validation = mr.validation_table(manifest)
-if validation.empty:
-    st.success("No validation findings recorded for this snapshot.")
-else:
-    st.dataframe(validation, hide_index=True)
+show_table(mr.validation_table(manifest), "No validation findings recorded for this snapshot.",
+           empty_is_good=True)
 
 st.subheader("Rejected rows")
 n_rejects = mr.count_rejects(ctx.snapshot)

@@ -267,21 +267,21 @@ m4.metric("Calls no rule matches", f"{summary.unmatched_after:,}",
 if summary.tier_changed == 0 and summary.category_changed == 0:
     st.info("No call changes tier or call type with these rules.")
 else:
+    def show_moves(title: str, moves, label, key: str) -> None:
+        """A from/to/calls table with both ends in plain words."""
+        st.markdown(f"##### {title}")
+        st.dataframe(moves.assign(**{c: moves[c].map(label) for c in ("from", "to")}),
+                     hide_index=True, key=key,
+                     column_config={"from": "From", "to": "To",
+                                    "calls": st.column_config.NumberColumn("Calls", format="%d")})
+
     t1, t2 = st.columns(2)
     with t1:
-        st.markdown("##### Calls moving between tiers")
-        moves = tier_changes(counts, in_force, draft)
-        st.dataframe(moves.assign(**{c: moves[c].map(tier_label) for c in ("from", "to")}),
-                     hide_index=True, key="tri_tier_moves",
-                     column_config={"from": "From", "to": "To",
-                                    "calls": st.column_config.NumberColumn("Calls", format="%d")})
+        show_moves("Calls moving between tiers", tier_changes(counts, in_force, draft),
+                   tier_label, "tri_tier_moves")
     with t2:
-        st.markdown("##### Calls moving between call types")
-        moves = category_changes(counts, in_force, draft)
-        st.dataframe(moves.assign(**{c: moves[c].map(category_label) for c in ("from", "to")}),
-                     hide_index=True, key="tri_cat_moves",
-                     column_config={"from": "From", "to": "To",
-                                    "calls": st.column_config.NumberColumn("Calls", format="%d")})
+        show_moves("Calls moving between call types", category_changes(counts, in_force, draft),
+                   category_label, "tri_cat_moves")
     with st.expander("Codes that change"):
         codes = changed_codes(counts, in_force, draft).head(200)
         for c in ("tier", "tier_after"):
