@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -12,8 +13,9 @@ SUPPRESSED_LABEL = "fewer than 11"
 
 def escape_text(value: object) -> str:
     """HTML-escape any value from an extract (quotes included) before it reaches a page or map."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
+    if value is None or value is pd.NA or value is pd.NaT or (
+            isinstance(value, float) and pd.isna(value)):
+        return ""  # missing, also pandas' NA of string columns (str() would give "<NA>")
     return html.escape(str(value), quote=True)
 
 
@@ -54,6 +56,15 @@ def to_safe_csv(df: pd.DataFrame) -> bytes:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(_csv_cell)
     return safe.to_csv(index=False).encode("utf-8")
+
+
+def defer_csv(frame: pd.DataFrame | Callable[[], pd.DataFrame]) -> Callable[[], bytes]:
+    """The safe CSV as a callable for ``st.download_button(data=...)``: Streamlit runs it when
+    the button is clicked, so a rerun neither builds the file nor keeps its bytes per session.
+    ``frame`` may itself be a callable (a query that only the download needs)."""
+    def build() -> bytes:
+        return to_safe_csv(frame() if callable(frame) else frame)
+    return build
 
 
 def is_suppressed(count: float, threshold: int = 10) -> bool:

@@ -3,6 +3,10 @@ text (a second server on a snapshot whose area names and incident codes carry sc
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
+
 from tests.e2e.conftest import (
     open_app,
     screenshot,
@@ -34,6 +38,20 @@ def test_map_draws_the_areas_and_a_click_opens_the_panel(page, app_server):
     panel_metric = page.locator('[data-testid="stMetric"]').first
     assert "16" in panel_metric.inner_text()
     screenshot(page, "calls_map_panel")
+
+
+def test_area_table_download_is_built_when_clicked(page, app_server):
+    # The CSV is made on the click (a deferred download), from the table on the page.
+    open_app(page, app_server, "calls_map", QUERY)
+    _map(page)
+    button = page.get_by_role("button", name="Download this table (CSV)")
+    button.scroll_into_view_if_needed()
+    with page.expect_download() as info:
+        button.click()
+    assert info.value.suggested_filename == "calls_by_area.csv"
+    rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert len(rows) == 4  # a header and the three areas
+    assert {r[0] for r in rows[1:]} == {"Alpha", "Beta", "Gamma"}
 
 
 def _click(locator) -> None:

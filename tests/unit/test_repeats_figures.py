@@ -70,6 +70,25 @@ def test_timeline_figure_points_by_category_and_contact_lines():
     assert len(fig.data[0].x) == 2 and len(fig.data[1].x) == 1
     assert len(fig.layout.shapes) == 1  # one vertical line per contact
     assert "&lt;b&gt;NUISANCE" in fig.data[1].text[0]
+    assert list(fig.data[0].text) == ["MHC - NON-VIOLENT<br>01 Jan 2025 10:00<br>CLOSED",
+                                      "MHC - NON-VIOLENT<br>01 Feb 2025 09:00<br>CLOSED"]
+
+
+def test_timeline_hover_leaves_missing_text_empty():
+    # Snapshot text columns are pandas strings, whose missing value prints as "<NA>".
+    calls = pd.DataFrame({
+        "call_id": ["a", "b"],
+        "received_at": pd.to_datetime(["2025-01-01 10:00", "2025-01-05 11:00"]),
+        "category": ["behavioral_health"] * 2,
+        "incident_code": pd.array(["MHC", None], dtype="string"),
+        "disposition": pd.array([None, "CLOSED"], dtype="string"),
+    })
+    empty = pd.DataFrame(columns=["contact_id", "call_id", "team_id", "program", "contact_at",
+                                  "outcome"])
+    fig = timeline_figure(LocationTimeline("12XX MAIN ST", calls, empty))
+    assert list(fig.data[0].text) == ["MHC<br>01 Jan 2025 10:00<br>",
+                                      "<br>05 Jan 2025 11:00<br>CLOSED"]
+    assert not fig.layout.shapes
 
 
 def test_before_after_figure_bars():

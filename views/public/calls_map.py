@@ -14,7 +14,7 @@ from streamlit_folium import st_folium
 from response_atlas.analysis import calls, hotspots
 from response_atlas.analysis.periods import default_periods
 from response_atlas.filters import WEEKDAY_NAMES
-from response_atlas.privacy import SUPPRESSED_LABEL, escape_text, is_suppressed, to_safe_csv
+from response_atlas.privacy import SUPPRESSED_LABEL, defer_csv, escape_text, is_suppressed
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
 from response_atlas.viz import calls_figures as figs
@@ -184,7 +184,7 @@ with side_col:
 st.subheader("Calls by area")
 table = cached_query(snapshot, calls.area_table, filters, public, threshold)
 st.dataframe(table, hide_index=True, key="area_table")
-st.download_button("Download this table (CSV)", to_safe_csv(table), "calls_by_area.csv",
+st.download_button("Download this table (CSV)", defer_csv(table), "calls_by_area.csv",
                    "text/csv", key="area_table_csv")
 
 st.subheader("Compare two periods")

@@ -19,7 +19,7 @@ from response_atlas.analysis.equity import (
     parse_cuts,
     public_view,
 )
-from response_atlas.privacy import to_safe_csv
+from response_atlas.privacy import defer_csv
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
 from response_atlas.viz.equity_figures import area_rate_maps, group_rate_bars, ratio_trend_lines
@@ -84,7 +84,7 @@ st.plotly_chart(group_rate_bars(view.group_chart, label, report.reference), widt
                 key="eq_bars")
 with st.expander("Table behind this chart"):
     st.dataframe(view.group_table, hide_index=True, width="stretch")
-st.download_button("Download group figures (CSV)", to_safe_csv(view.group_table),
+st.download_button("Download group figures (CSV)", defer_csv(view.group_table),
                    file_name="equity_groups.csv", mime="text/csv", key="eq_dl_groups")
 
 st.subheader("Is the gap changing?")
@@ -94,7 +94,7 @@ with st.expander("Table behind this chart"):
     st.dataframe(view.trend_table, hide_index=True, width="stretch")
     st.markdown("**Before and after the program launch**")
     st.dataframe(view.phase_table, hide_index=True, width="stretch")
-st.download_button("Download trend figures (CSV)", to_safe_csv(view.trend_table),
+st.download_button("Download trend figures (CSV)", defer_csv(view.trend_table),
                    file_name="equity_trend.csv", mime="text/csv", key="eq_dl_trend")
 
 st.subheader("Each area: its rate next to who lives there")
@@ -114,5 +114,5 @@ with right:
               returned_objects=[])
 with st.expander("Table behind these maps"):
     st.dataframe(view.area_table, hide_index=True, width="stretch")
-st.download_button("Download area figures (CSV)", to_safe_csv(view.area_table),
+st.download_button("Download area figures (CSV)", defer_csv(view.area_table),
                    file_name="equity_areas.csv", mime="text/csv", key="eq_dl_areas")

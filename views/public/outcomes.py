@@ -6,7 +6,7 @@ import streamlit as st
 
 from response_atlas.analysis import outcomes as oc
 from response_atlas.analysis import trends
-from response_atlas.privacy import escape_text, to_safe_csv
+from response_atlas.privacy import defer_csv, escape_text
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
 from response_atlas.viz import outcome_charts as charts
@@ -32,7 +32,7 @@ def show_chart(fig, name: str, table, summary: str) -> None:
     st.plotly_chart(fig, config=charts.png_config(name), key=f"chart_{name}")
     st.markdown(escape_text(summary))
     st.download_button(
-        "Download the table (CSV)", to_safe_csv(table), file_name=f"{name}.csv",
+        "Download the table (CSV)", defer_csv(table), file_name=f"{name}.csv",
         mime="text/csv", key=f"csv_{name}", on_click="ignore", icon=":material/download:",
     )
 
@@ -57,7 +57,7 @@ def show_table(name: str, pub: oc.Published, label: str) -> None:
     with st.expander(label):
         st.dataframe(pub.display, hide_index=True)
         st.download_button(
-            "Download (CSV)", to_safe_csv(pub.display), file_name=f"{name}.csv", mime="text/csv",
+            "Download (CSV)", defer_csv(pub.display), file_name=f"{name}.csv", mime="text/csv",
             key=f"tablecsv_{name}", on_click="ignore",
         )
 

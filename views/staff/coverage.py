@@ -33,7 +33,7 @@ from response_atlas.analysis.whatif import (
     scenarios_frame,
     scenarios_to_json,
 )
-from response_atlas.privacy import to_safe_csv
+from response_atlas.privacy import defer_csv
 from response_atlas.schedule import ScheduleError
 from response_atlas.schema import PROGRAM_LABELS, PROGRAMS
 from response_atlas.store import cached_query
@@ -358,7 +358,7 @@ with whatif_tab:
             d1, d2, d3, d4 = st.columns(4)
             d1.download_button(
                 "Download comparison (CSV)",
-                to_safe_csv(table),
+                defer_csv(table),
                 "coverage_scenarios.csv",
                 "text/csv",
                 key="cov_dl_csv",
@@ -372,7 +372,7 @@ with whatif_tab:
             )
             d3.download_button(
                 "Download scenarios (CSV)",
-                to_safe_csv(scenarios_frame(saved)),
+                defer_csv(scenarios_frame(saved)),
                 "coverage_scenario_definitions.csv",
                 "text/csv",
                 key="cov_dl_defs",

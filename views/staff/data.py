@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from response_atlas.analysis import manifest_report as mr
-from response_atlas.privacy import to_safe_csv
+from response_atlas.privacy import defer_csv
 from response_atlas.ui.context import get_context, page_header
 
 ctx = get_context()
@@ -62,7 +62,7 @@ else:
     st.dataframe(shown, hide_index=True)
     st.download_button(
         "Download rejected rows (CSV)",
-        data=to_safe_csv(mr.rejected_rows(ctx.snapshot, limit=None)),
+        data=defer_csv(lambda: mr.rejected_rows(ctx.snapshot, limit=None)),
         file_name=f"rejected-rows-{ctx.snapshot.version}.csv",
         mime="text/csv",
     )

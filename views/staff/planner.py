@@ -29,7 +29,7 @@ from response_atlas.analysis.planner import (
     teams_table,
 )
 from response_atlas.filters import describe_filters
-from response_atlas.privacy import to_safe_csv
+from response_atlas.privacy import defer_csv
 from response_atlas.reports.summary import summary_html
 from response_atlas.schema import PROGRAM_LABELS, PROGRAMS
 from response_atlas.store import cached_query
@@ -233,7 +233,7 @@ notes = [
     "Police hours freed: served calls x share handled without police x police hours per call.",
 ]
 d1, d2 = st.columns(2)
-d1.download_button("Download comparison (CSV)", data=to_safe_csv(comparison),
+d1.download_button("Download comparison (CSV)", data=defer_csv(comparison),
                    file_name="pilot-plans.csv", mime="text/csv", key="plan_csv")
 d2.download_button(
     "Download one-page summary (HTML, print to PDF)",

@@ -17,7 +17,7 @@ from response_atlas.analysis.repeats import (
     location_timeline,
     summarize_repeats,
 )
-from response_atlas.privacy import escape_text, to_safe_csv
+from response_atlas.privacy import defer_csv, escape_text
 from response_atlas.schema import OUTCOME_LABELS, PROGRAM_LABELS, TIER_LABELS
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
@@ -128,7 +128,7 @@ if view == "Ranked list":
             },
         )
         st.download_button(
-            "Download this list (CSV)", to_safe_csv(table), file_name="repeat_locations.csv",
+            "Download this list (CSV)", defer_csv(table), file_name="repeat_locations.csv",
             mime="text/csv", key="rep_dl_list",
         )
 
@@ -210,7 +210,7 @@ elif view == "Concentration":
                            "Their calls", "Share of blocks (%)", "Share of calls (%)"]
         st.markdown("**Per area**")
         st.dataframe(by_area, hide_index=True, width="stretch")
-        st.download_button("Download per-area figures (CSV)", to_safe_csv(by_area),
+        st.download_button("Download per-area figures (CSV)", defer_csv(by_area),
                            file_name="repeat_concentration_by_area.csv", mime="text/csv",
                            key="rep_dl_conc")
 
@@ -248,7 +248,7 @@ elif view == "Before and after contact":
             "comparison_before": "Comparison mean before",
             "comparison_after": "Comparison mean after"})
         st.dataframe(ba_table, hide_index=True, width="stretch")
-        st.download_button("Download before/after (CSV)", to_safe_csv(ba_table),
+        st.download_button("Download before/after (CSV)", defer_csv(ba_table),
                            file_name="repeat_before_after.csv", mime="text/csv", key="rep_dl_ba")
 
 # --- area totals -----------------------------------------------------------------------------
@@ -262,5 +262,5 @@ else:  # Area totals
         totals.columns = ["Area", "All calls", "Domestic violence", "Substance use / overdose",
                           "Block-level calls", "Repeat locations", "Calls at repeat locations"]
         st.dataframe(totals, hide_index=True, width="stretch")
-        st.download_button("Download area totals (CSV)", to_safe_csv(totals),
+        st.download_button("Download area totals (CSV)", defer_csv(totals),
                            file_name="repeat_area_totals.csv", mime="text/csv", key="rep_dl_areas")

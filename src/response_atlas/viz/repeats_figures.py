@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import folium
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -128,6 +129,11 @@ def concentration_figure(conc: Concentration) -> go.Figure:
     return fig
 
 
+def _escaped(values: pd.Series) -> pd.Series:
+    """``escape_text`` of each value, computed once per distinct value (codes repeat a lot)."""
+    return values.map({v: escape_text(v) for v in pd.unique(values)})
+
+
 def timeline_figure(timeline: LocationTimeline) -> go.Figure:
     """One location's calls as points by call type over time; team contacts as vertical lines."""
     calls, contacts = timeline.calls, timeline.contacts
@@ -135,25 +141,30 @@ def timeline_figure(timeline: LocationTimeline) -> go.Figure:
     present = [c for c in CATEGORIES if c in set(calls["category"])]
     # Busy locations have thousands of calls: smaller, translucent points keep the rhythm visible.
     dense = len(calls) > 150
+    # Hover text and y labels go in as numpy arrays: plotly copies arrays as they are, while
+    # lists are checked value by value (a busy block has thousands of calls).
+    hover = (_escaped(calls["incident_code"]) + "<br>"
+             + calls["received_at"].dt.strftime("%d %b %Y %H:%M") + "<br>"
+             + _escaped(calls["disposition"])).to_numpy(dtype=object)
     for cat in present:
-        rows = calls[calls["category"] == cat]
+        keep = (calls["category"] == cat).to_numpy()
         label = CATEGORY_LABELS.get(cat, cat)
-        hover = [
-            f"{escape_text(code)}<br>{ts:%d %b %Y %H:%M}<br>{escape_text(dispo)}"
-            for code, ts, dispo in zip(rows["incident_code"], rows["received_at"],
-                                       rows["disposition"], strict=True)
-        ]
         fig.add_trace(go.Scatter(
-            x=rows["received_at"], y=[label] * len(rows), mode="markers", name=label,
+            x=calls["received_at"].to_numpy()[keep], y=np.full(int(keep.sum()), label, dtype=object),
+            mode="markers", name=label,
             marker={"color": color_for(CATEGORY_COLORS, cat), "size": 6 if dense else 11,
                     "opacity": 0.45 if dense else 1.0,
                     "line": {"color": "#222", "width": 0 if dense else 1}},
-            text=hover, hovertemplate="%{text}<extra></extra>",
+            text=hover[keep], hovertemplate="%{text}<extra></extra>",
         ))
     if not contacts.empty:
         y_labels = [CATEGORY_LABELS.get(c, c) for c in present] or [""]
-        for ts in contacts["contact_at"]:
-            fig.add_vline(x=ts, line={"color": CONTACT_COLOR, "width": 2, "dash": "dot"})
+        # All lines in one layout update (``add_vline`` copies the layout once per line).
+        fig.update_layout(shapes=[
+            {"type": "line", "xref": "x", "yref": "paper", "x0": ts, "x1": ts, "y0": 0, "y1": 1,
+             "line": {"color": CONTACT_COLOR, "width": 2, "dash": "dot"}}
+            for ts in contacts["contact_at"]
+        ])
         hover = [
             f"Team contact: {escape_text(team)} ({escape_text(PROGRAM_LABELS.get(p, p))})<br>"
             f"{ts:%d %b %Y %H:%M}<br>{escape_text(outcome)}"
