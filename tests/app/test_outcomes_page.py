@@ -25,24 +25,42 @@ def outcomes_data_dir(tmp_path_factory):
     return data_dir
 
 
+TABS = ["Funnel", "Mobile crisis (ARC)", "Quick Response Team (QRT)", "Domestic violence (DVERT)"]
+
+
+def _open_tab(data_dir, role: str, tab: str):
+    """The page with ``tab`` open, as a shared link to that tab opens it."""
+    at = run_page(PAGE, data_dir, role=role, query={"out_tab": tab})
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 @pytest.fixture(scope="module")
 def tiny_staff(tiny_data_dir):
-    return run_page(PAGE, tiny_data_dir, role="staff")
+    return {tab: _open_tab(tiny_data_dir, "staff", tab) for tab in TABS}
 
 
 @pytest.fixture(scope="module")
 def tiny_public(tiny_data_dir):
-    return run_page(PAGE, tiny_data_dir, role="public")
+    return {tab: _open_tab(tiny_data_dir, "public", tab) for tab in TABS}
 
 
 def test_tabs_per_program(tiny_staff):
-    assert not tiny_staff.exception
-    assert [t.label for t in tiny_staff.tabs] == [
-        "Funnel", "Mobile crisis (ARC)", "Quick Response Team (QRT)", "Domestic violence (DVERT)"]
+    assert [t.label for t in tiny_staff["Funnel"].tabs] == TABS
+
+
+def test_only_the_open_tab_is_computed(tiny_staff):
+    # The funnel tab (the default) draws three funnels and none of the program figures.
+    funnel = tiny_staff["Funnel"]
+    assert len(funnel.get("plotly_chart")) == 3
+    assert "Calls routed to the team" not in _metrics(funnel)
+    assert "Calls routed to the team" in _metrics(tiny_staff["Mobile crisis (ARC)"])
+    assert not any("eligible calls" in t for t in
+                   _texts(tiny_staff["Mobile crisis (ARC)"]).splitlines())
 
 
 def test_arc_view_staff_numbers(tiny_staff):
-    m = _metrics(tiny_staff)
+    m = _metrics(tiny_staff["Mobile crisis (ARC)"])
     # C1 resolved, C2 referred, C3 police backup: 3 routed of 22 eligible
     assert m["Calls routed to the team"] == "3"
     assert m["Share of eligible calls served"] == "14%"
@@ -53,14 +71,15 @@ def test_arc_view_staff_numbers(tiny_staff):
 
 
 def test_funnel_view_keeps_four_numbers(tiny_staff):
-    text = _texts(tiny_staff)
+    text = _texts(tiny_staff["Funnel"])
     assert ("Mobile crisis (ARC), Jan 2025 to Jun 2025: 22 eligible calls, 3 routed to the team, "
             "2 handled without police, 1 police backup requested") in text
     assert "not a diversion rate" in text
 
 
 def test_dvert_and_qrt_views_staff(tiny_staff):
-    m = _metrics(tiny_staff)
+    m = {**_metrics(tiny_staff["Domestic violence (DVERT)"]),
+         **_metrics(tiny_staff["Quick Response Team (QRT)"])}
     assert m["Domestic violence calls"] == "4"
     assert m["Advocate co-responses"] == "1"  # C4
     assert m["Survivor connected to services"] == "1"  # C4 connected_to_treatment
@@ -68,20 +87,20 @@ def test_dvert_and_qrt_views_staff(tiny_staff):
 
 
 def test_public_view_suppresses_small_counts(tiny_public):
-    assert not tiny_public.exception
-    m = _metrics(tiny_public)
+    m = {**_metrics(tiny_public["Mobile crisis (ARC)"]),
+         **_metrics(tiny_public["Domestic violence (DVERT)"])}
     assert m["Calls routed to the team"] == "fewer than 11"
     assert m["Share of eligible calls served"] == "not shown"
     assert m["Response time, median"] == "not shown"
     assert m["Advocate co-responses"] == "fewer than 11"
-    text = _texts(tiny_public)
+    text = _texts(tiny_public["Funnel"])
     assert "22 eligible calls, fewer than 11 routed to the team" in text
     assert "3 routed" not in text
 
 
 def test_every_chart_has_csv_and_png(tiny_public):
-    charts = tiny_public.get("plotly_chart")
-    downloads = tiny_public.get("download_button")
+    charts = [c for at in tiny_public.values() for c in at.get("plotly_chart")]
+    downloads = [d for at in tiny_public.values() for d in at.get("download_button")]
     assert len(charts) == 9  # 3 funnels, ARC trend + outcomes, 2 QRT, 2 DVERT
     assert len(downloads) >= len(charts)
     import json
@@ -92,8 +111,7 @@ def test_every_chart_has_csv_and_png(tiny_public):
 
 
 def test_qrt_view_on_fixture(outcomes_data_dir):
-    at = run_page(PAGE, outcomes_data_dir, role="staff")
-    assert not at.exception
+    at = _open_tab(outcomes_data_dir, "staff", "Quick Response Team (QRT)")
     m = _metrics(at)
     assert (m["Overdose calls"], m["Visited within 72 hours"], m["Visited within 7 days"]) == (
         "7", "2", "3")

@@ -62,12 +62,9 @@ def show_table(name: str, pub: oc.Published, label: str) -> None:
         )
 
 
-tabs = st.tabs(
-    ["Funnel", "Mobile crisis (ARC)", "Quick Response Team (QRT)", "Domestic violence (DVERT)"]
-)
-
 # --- funnel ------------------------------------------------------------------------------------
-with tabs[0]:
+def show_funnel_tab() -> None:
+    """The four funnel counts per program."""
     st.caption(oc.NOT_DIVERSION_NOTE)
     for program in ("ARC", "QRT", "DVERT"):
         monthly = funnel[funnel["program"] == program].drop(columns="program").reset_index(drop=True)
@@ -80,7 +77,8 @@ with tabs[0]:
                    pub.display, oc.summarize_funnel(label, monthly, pub))
 
 # --- mobile crisis -------------------------------------------------------------------------------
-with tabs[1]:
+def show_arc_tab() -> None:
+    """Mobile crisis (ARC): funnel totals, rates, response times, outcomes."""
     arc = cached_query(snap, oc.mobile_crisis_summary, filters)
     pub = oc.publish_monthly(arc.monthly, oc.FUNNEL_ALL_COLUMNS, public, threshold,
                              oc.FUNNEL_ROW_SUMS)
@@ -132,7 +130,8 @@ with tabs[1]:
     note_unlinked(arc.unlinked_contacts, "ARC", "911 call")
 
 # --- QRT ---------------------------------------------------------------------------------------
-with tabs[2]:
+def show_qrt_tab() -> None:
+    """Quick Response Team: overdose follow-up."""
     qrt = cached_query(snap, oc.qrt_summary, filters)
     pub = oc.publish_monthly(qrt.monthly, oc.QRT_COLUMNS, public, threshold)
     cols = [*st.columns(3), *st.columns(3)]
@@ -156,7 +155,8 @@ with tabs[2]:
     note_unlinked(qrt.unlinked_contacts, "QRT", "overdose call")
 
 # --- DVERT -------------------------------------------------------------------------------------
-with tabs[3]:
+def show_dvert_tab() -> None:
+    """DVERT: domestic violence co-responses; repeats by area only."""
     dv = cached_query(snap, oc.dvert_summary, filters)
     pub = oc.publish_monthly(dv.monthly, oc.DVERT_COLUMNS, public, threshold)
     cols = st.columns(3)
@@ -176,3 +176,16 @@ with tabs[3]:
     area_pub = oc.publish_counts(dv.repeats_by_area, "area", ["dv_calls", "repeat_dv_calls"],
                                  public, threshold)
     show_table("dvert_repeats_by_area", area_pub, "Repeat domestic violence calls by area")
+
+
+# Tabs that track which one is open (bound to the link, so a shared link opens the same tab):
+# only the open tab's figures are computed, so a filter change does not pay for three hidden ones.
+tabs = st.tabs(
+    ["Funnel", "Mobile crisis (ARC)", "Quick Response Team (QRT)", "Domestic violence (DVERT)"],
+    key="out_tab", bind="query-params",
+)
+for tab, show in zip(tabs, (show_funnel_tab, show_arc_tab, show_qrt_tab, show_dvert_tab),
+                     strict=True):
+    if tab.open:
+        with tab:
+            show()

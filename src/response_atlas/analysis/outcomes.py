@@ -104,11 +104,36 @@ def _contacts(snapshot: Snapshot) -> str:
     )
 
 
+# Results shared by a page's sections within and across reruns, per snapshot version (immutable
+# folders) and arguments: the funnel query feeds the funnel, ARC and DVERT sections, and facts
+# that ignore the filters (any calls at all, first contacts, unlinked contacts) are read once.
+# Small values only (a few rows each).
+_MEMO: dict[tuple, object] = {}
+_MEMO_MAX = 32
+
+
+def _memo(snapshot: Snapshot, key: tuple, compute):
+    path = getattr(snapshot, "path", None)
+    if path is None:  # not a snapshot folder (a stand-in): nothing to key on
+        return compute()
+    full_key = (str(path), *key)
+    if full_key not in _MEMO:
+        value = compute()
+        while len(_MEMO) >= _MEMO_MAX:
+            _MEMO.pop(next(iter(_MEMO)), None)
+        _MEMO[full_key] = value
+    return _MEMO[full_key]
+
+
+def _has_calls(snapshot: Snapshot) -> bool:
+    return _memo(snapshot, ("has_calls",), lambda: int(
+        snapshot.query("SELECT count(*) AS n FROM calls")["n"].iloc[0]) > 0)
+
+
 def period_for(snapshot: Snapshot, filters: Filters) -> tuple[date, date] | None:
     """The filter period cut to the snapshot's data (None when they do not overlap)."""
     first, last = snapshot.date_range
-    has_calls = int(snapshot.query("SELECT count(*) AS n FROM calls")["n"].iloc[0]) > 0
-    if not has_calls:
+    if not _has_calls(snapshot):
         return None
     return trends.covered_period(filters.start, filters.end, first, last)
 
@@ -128,11 +153,13 @@ def count_calls(snapshot: Snapshot, filters: Filters) -> int:
 
 def first_contact(snapshot: Snapshot, program: str) -> date | None:
     """Date of the program's first contact in the whole snapshot (ignores filters)."""
-    row = snapshot.query(
-        f"SELECT min(contact_at) AS t FROM {_contacts(snapshot)} WHERE program = ?", [program]
-    )
-    value = row["t"].iloc[0]
-    return None if pd.isna(value) else pd.Timestamp(value).date()
+    def compute() -> date | None:
+        row = snapshot.query(
+            f"SELECT min(contact_at) AS t FROM {_contacts(snapshot)} WHERE program = ?", [program]
+        )
+        value = row["t"].iloc[0]
+        return None if pd.isna(value) else pd.Timestamp(value).date()
+    return _memo(snapshot, ("first_contact", program), compute)
 
 
 def program_launch(snapshot: Snapshot, program: str) -> pd.Timestamp | None:
@@ -148,16 +175,11 @@ def count_unlinked(snapshot: Snapshot, filters: Filters, program: str) -> int:
     return int(by_day.loc[keep, "n"].sum())
 
 
-# Per snapshot version (immutable folders), so the scan of every call id runs once per process,
-# not three times per filter change. A few rows per program and day: small.
-_UNLINKED_MEMO: dict[str, pd.DataFrame] = {}
-_UNLINKED_MEMO_MAX = 4
-
-
 def unlinked_by_day(snapshot: Snapshot) -> pd.DataFrame:
-    """Contacts with no matching 911 call, per program and contact date (``program, day, n``)."""
-    key = str(getattr(snapshot, "path", id(snapshot)))
-    if key not in _UNLINKED_MEMO:
+    """Contacts with no matching 911 call, per program and contact date (``program, day, n``).
+
+    It ignores the filters, so the scan of every call id runs once per snapshot (memo)."""
+    def compute() -> pd.DataFrame:
         sql = f"""
             SELECT k.program, CAST(k.contact_at AS DATE) AS day, count(*) AS n
             FROM {_contacts(snapshot)} k
@@ -168,10 +190,8 @@ def unlinked_by_day(snapshot: Snapshot) -> pd.DataFrame:
         frame = snapshot.query(sql)
         frame["day"] = pd.to_datetime(frame["day"])
         frame["n"] = frame["n"].astype("int64")
-        while len(_UNLINKED_MEMO) >= _UNLINKED_MEMO_MAX:
-            _UNLINKED_MEMO.pop(next(iter(_UNLINKED_MEMO)))
-        _UNLINKED_MEMO[key] = frame
-    return _UNLINKED_MEMO[key]
+        return frame
+    return _memo(snapshot, ("unlinked_by_day",), compute)
 
 
 # --- the funnel ------------------------------------------------------------------------------
@@ -188,22 +208,45 @@ def monthly_funnel(
     period is present (zeros when empty).
     """
     period = period_for(snapshot, filters)
-    where, where_params = build_where(filters, "c")
-    programs = list(programs)
+    programs = tuple(programs)
     if not programs:
         return pd.DataFrame()
-    # One scan of the calls for every program: per-program flags come from FILTERed aggregates
-    # over that program's contacts only (same NULL behavior as one query per program).
+    raw_all = _funnel_wide(snapshot, filters, programs)
+    frames = []
+    for i, program in enumerate(programs):
+        raw = raw_all[["month", *(f"{c}_{i}" for c in FUNNEL_ALL_COLUMNS)]]
+        raw = raw.rename(columns={f"{c}_{i}": c for c in FUNNEL_ALL_COLUMNS})
+        monthly = _monthly(raw, period, FUNNEL_ALL_COLUMNS)
+        monthly.insert(0, "program", program)
+        frames.append(monthly)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _funnel_wide(snapshot: Snapshot, filters: Filters, programs: tuple[str, ...]) -> pd.DataFrame:
+    """Per call month: ``<count>_<i>`` for each program ``i`` (the funnel columns, plus
+    ``connected_<i>``: calls with a contact or follow-up that connected the person to treatment
+    or services) and ``dv_calls``. One scan of the calls, shared by the funnel, ARC and DVERT
+    sections (memo)."""
+    return _memo(snapshot, ("funnel", filters, programs),
+                 lambda: _query_funnel_wide(snapshot, filters, programs))
+
+
+def _query_funnel_wide(snapshot: Snapshot, filters: Filters, programs: tuple[str, ...]):
+    where, where_params = build_where(filters, "c")
+    # Per-program flags come from FILTERed aggregates over that program's contacts only (same
+    # NULL behavior as one query per program).
     flags, counts, flag_params, elig_params_all = [], [], [], []
     for i, program in enumerate(programs):
         only = "FILTER (WHERE program = ?)"
-        flag_params += [program] * 5
+        flag_params += [program] * 6
         flags.append(
             f"""bool_or(TRUE) {only} AS routed_{i},
                 bool_or(outcome IN ('police_backup_requested', 'arrest')) {only} AS police_{i},
                 bool_or(outcome = 'police_backup_requested') {only} AS backup_{i},
                 bool_or(outcome = 'arrest') {only} AS arrest_{i},
-                bool_or(outcome = 'transported') {only} AS transported_{i}"""
+                bool_or(outcome = 'transported') {only} AS transported_{i},
+                bool_or(outcome = 'connected_to_treatment'
+                        OR followup_outcome = 'connected_to_treatment') {only} AS connected_{i}"""
         )
         elig, elig_params = eligibility_sql(program)
         elig_params_all += elig_params
@@ -214,7 +257,8 @@ def monthly_funnel(
                     AS handled_without_police_{i},
                 count(*) FILTER (WHERE t.backup_{i}) AS police_backup_{i},
                 count(*) FILTER (WHERE t.arrest_{i}) AS arrests_{i},
-                count(*) FILTER (WHERE t.transported_{i}) AS transports_{i}"""
+                count(*) FILTER (WHERE t.transported_{i}) AS transports_{i},
+                count(*) FILTER (WHERE t.connected_{i}) AS connected_{i}"""
         )
     # Parameters in the order their ? appear: flags, program list, eligibility, filters.
     params = [*flag_params, *programs, *elig_params_all, *where_params]
@@ -226,20 +270,13 @@ def monthly_funnel(
               AND call_id IS NOT NULL
             GROUP BY call_id
         )
-        SELECT c.call_month AS month, {", ".join(counts)}
+        SELECT c.call_month AS month, {", ".join(counts)},
+            count(*) FILTER (WHERE c.category = 'domestic_violence') AS dv_calls
         FROM calls c LEFT JOIN team t ON t.call_id = c.call_id
         WHERE {where}
         GROUP BY 1
     """
-    raw_all = snapshot.query(sql, params)
-    frames = []
-    for i, program in enumerate(programs):
-        raw = raw_all[["month", *(f"{c}_{i}" for c in FUNNEL_ALL_COLUMNS)]]
-        raw = raw.rename(columns={f"{c}_{i}": c for c in FUNNEL_ALL_COLUMNS})
-        monthly = _monthly(raw, period, FUNNEL_ALL_COLUMNS)
-        monthly.insert(0, "program", program)
-        frames.append(monthly)
-    return pd.concat(frames, ignore_index=True)
+    return snapshot.query(sql, params)
 
 
 # --- mobile crisis (ARC) ---------------------------------------------------------------------
@@ -275,30 +312,39 @@ def _ratio(num: int, den: int) -> float | None:
 
 def mobile_crisis_summary(snapshot: Snapshot, filters: Filters) -> MobileCrisis:
     """Calls handled, share of eligible served, backup rate, response times, outcomes, hours."""
-    monthly = monthly_funnel(snapshot, filters, ["ARC"]).drop(columns="program")
+    funnel = monthly_funnel(snapshot, filters)  # all programs: the query the funnel section ran
+    monthly = funnel[funnel["program"] == "ARC"].drop(columns="program").reset_index(drop=True)
     totals = {c: int(monthly[c].sum()) for c in FUNNEL_ALL_COLUMNS}
     where, where_params = build_where(filters, "c")
     elig, elig_params = eligibility_sql("ARC")
-    base = f"""
-        WITH f AS (
+    # One statement: the filtered calls and their ARC contacts are read once (materialized) for
+    # the per-outcome counts, the response times (the grand-total row) and the comparable calls
+    # (eligible, not taken by the team), whose figures ride along on every row.
+    both = snapshot.query(
+        f"""
+        WITH f AS MATERIALIZED (
             SELECT c.call_id, c.on_scene_min, ({elig}) AS eligible FROM calls c WHERE {where}
         ),
-        k AS (
+        k AS MATERIALIZED (
             SELECT k.* FROM {_contacts(snapshot)} k JOIN f ON f.call_id = k.call_id
             WHERE k.program = 'ARC'
+        ),
+        comparable AS (
+            SELECT count(on_scene_min) AS comparable_n, avg(on_scene_min) AS comparable_mean
+            FROM f
+            WHERE eligible AND on_scene_min IS NOT NULL
+              AND call_id NOT IN (SELECT call_id FROM k WHERE call_id IS NOT NULL)
+        ),
+        by_outcome AS (
+            SELECT outcome, GROUPING(outcome) AS total_row, count(*) AS n_contacts,
+                count(response_min) AS n,
+                median(response_min::DOUBLE) AS med,
+                quantile_cont(response_min::DOUBLE, 0.9) AS p90
+            FROM k GROUP BY GROUPING SETS ((outcome), ())
         )
-    """
-    params = [*elig_params, *where_params]
-    # One pass over the contacts: per-outcome counts and, in the grand-total row, response times.
-    both = snapshot.query(
-        base + """
-        SELECT outcome, GROUPING(outcome) AS total_row, count(*) AS n_contacts,
-            count(response_min) AS n,
-            median(response_min::DOUBLE) AS med,
-            quantile_cont(response_min::DOUBLE, 0.9) AS p90
-        FROM k GROUP BY GROUPING SETS ((outcome), ())
+        SELECT * FROM by_outcome CROSS JOIN comparable
         """,
-        params,
+        [*elig_params, *where_params],
     )
     stats = both[both["total_row"] == 1].iloc[0]
     counts = both.loc[both["total_row"] == 0, ["outcome", "n_contacts"]].rename(
@@ -310,14 +356,7 @@ def mobile_crisis_summary(snapshot: Snapshot, filters: Filters) -> MobileCrisis:
         "label": [OUTCOME_LABELS.get(o, str(o)) for o in known],
         "contacts": [int(by_outcome.get(o, 0)) for o in known],
     })
-    comparable = snapshot.query(
-        base + """
-        SELECT count(on_scene_min) AS n, avg(on_scene_min) AS mean_min FROM f
-        WHERE eligible AND on_scene_min IS NOT NULL
-          AND call_id NOT IN (SELECT call_id FROM k WHERE call_id IS NOT NULL)
-        """,
-        params,
-    ).iloc[0]
+    comparable = {"n": stats["comparable_n"], "mean_min": stats["comparable_mean"]}
     mean_min = None if pd.isna(comparable["mean_min"]) else float(comparable["mean_min"])
     hours = None if mean_min is None else totals["handled_without_police"] * mean_min / 60.0
     n = int(stats["n"])
@@ -468,26 +507,12 @@ def dv_repeats_by_area(
 def dvert_summary(snapshot: Snapshot, filters: Filters) -> DomesticViolence:
     """DV calls, co-responses (DVERT contacts on calls), survivors connected to services."""
     period = period_for(snapshot, filters)
-    where, where_params = build_where(filters, "c")
-    elig, elig_params = eligibility_sql("DVERT")
-    sql = f"""
-        WITH t AS (
-            SELECT call_id,
-                bool_or(outcome = 'connected_to_treatment'
-                        OR followup_outcome = 'connected_to_treatment') AS connected
-            FROM {_contacts(snapshot)} WHERE program = 'DVERT' AND call_id IS NOT NULL
-            GROUP BY call_id
-        )
-        SELECT c.call_month AS month,
-            count(*) FILTER (WHERE c.category = 'domestic_violence') AS dv_calls,
-            count(*) FILTER (WHERE {elig}) AS eligible,
-            count(t.call_id) AS co_responses,
-            count(*) FILTER (WHERE t.connected) AS connected_to_services
-        FROM calls c LEFT JOIN t ON t.call_id = c.call_id
-        WHERE {where}
-        GROUP BY 1
-    """
-    monthly = _monthly(snapshot.query(sql, [*elig_params, *where_params]), period, DVERT_COLUMNS)
+    # From the funnel query: DVERT's eligible, routed (co-responses) and connected columns.
+    i = PROGRAMS.index("DVERT")
+    raw = _funnel_wide(snapshot, filters, tuple(PROGRAMS))
+    raw = raw[["month", "dv_calls", f"eligible_{i}", f"routed_{i}", f"connected_{i}"]]
+    raw.columns = ["month", *DVERT_COLUMNS]
+    monthly = _monthly(raw, period, DVERT_COLUMNS)
     return DomesticViolence(
         monthly=monthly,
         totals={c: int(monthly[c].sum()) for c in DVERT_COLUMNS},

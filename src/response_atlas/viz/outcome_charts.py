@@ -50,7 +50,6 @@ def _layout(fig: go.Figure, title: str, y_title: str, hidden_marks: bool = False
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left"},
         barmode="group",
-        template="plotly_white",
         font={"size": 14},
         legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
         margin={"l": 60, "r": 20, "t": 60, "b": 90},
@@ -168,7 +167,7 @@ def outcomes_figure(outcomes: pd.DataFrame, title: str) -> go.Figure:
         hovertemplate="%{y}: %{text}<extra></extra>",
     ))
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"}, template="plotly_white",
+        title={"text": title, "x": 0, "xanchor": "left"},
         font={"size": 14}, margin={"l": 20, "r": 40, "t": 60, "b": 40},
         xaxis={"title": "Team contacts", "rangemode": "tozero"},
         yaxis={"autorange": "reversed", "title": None}, showlegend=False,

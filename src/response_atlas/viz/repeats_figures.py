@@ -138,7 +138,8 @@ def timeline_figure(timeline: LocationTimeline) -> go.Figure:
     """One location's calls as points by call type over time; team contacts as vertical lines."""
     calls, contacts = timeline.calls, timeline.contacts
     fig = go.Figure()
-    present = [c for c in CATEGORIES if c in set(calls["category"])]
+    seen = set(pd.unique(calls["category"]))
+    present = [c for c in CATEGORIES if c in seen]
     # Busy locations have thousands of calls: smaller, translucent points keep the rhythm visible.
     dense = len(calls) > 150
     # Hover text and y labels go in as numpy arrays: plotly copies arrays as they are, while
