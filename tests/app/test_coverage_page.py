@@ -27,8 +27,22 @@ def test_figures_on_the_tiny_snapshot(staff_page):
     assert any("not drive time" in c.value for c in at.caption)
 
 
-def test_program_choice_and_what_if_extend(staff_page):
-    at = staff_page
+def test_only_the_open_tab_is_computed(staff_page):
+    # The default tab has the map and no heatmap or what-if; the others open from a link.
+    assert [t.label for t in staff_page.tabs] == [
+        "Where: gaps and distance", "When: hour and weekday", "What-if"]
+    assert staff_page.get("plotly_chart") and len(staff_page.get("plotly_chart")) == 1  # bars
+    assert not [r for r in staff_page.radio if r.key == "cov_kind"]
+
+
+def test_when_tab_heatmap(tiny_data_dir):
+    at = run_page(PAGE, tiny_data_dir, role="staff", query={"cov_tab": "When: hour and weekday"})
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 3  # program bars, weekday x hour heatmap, hour bars
+
+
+def test_program_choice_and_what_if_extend(tiny_data_dir):
+    at = run_page(PAGE, tiny_data_dir, role="staff", query={"cov_tab": "What-if"})
     at.radio(key="cov_kind").set_value("extend").run()
     at.selectbox(key="cov_team").set_value("ARC-1").run()
     assert metric(at, "Covered with the change").value == "15"
@@ -45,7 +59,7 @@ def test_program_choice_and_what_if_extend(staff_page):
 
 
 def test_bad_schedule_in_add_team_shows_a_clear_message(tiny_data_dir):
-    at = run_page(PAGE, tiny_data_dir, role="staff")
+    at = run_page(PAGE, tiny_data_dir, role="staff", query={"cov_tab": "What-if"})
     at.radio(key="cov_kind").set_value("add_team").run()
     at.text_input(key="cov_new_sched").set_value("Mon-Fry 07:00-15:00").run()
     assert not at.exception

@@ -30,6 +30,9 @@ class FrameSnapshot:
     def query(self, sql, params=None):
         return self.con.execute(sql, params or []).df()
 
+    def query_columns(self, sql, params=None):
+        return self.con.sql(sql, params=list(params or [])).to_arrow_table().to_pandas()
+
 
 def make_calls(rows) -> pd.DataFrame:
     """rows: (received_at, category, tier, zone_ids[, area])."""
@@ -223,6 +226,9 @@ def test_distance_beyond(tiny_snapshot):
         "zone_id"
     )
     assert near.loc["arc-1", ["eligible_in_zone", "beyond"]].tolist() == [22, 0]
+    # Every zone with a base is listed, one without eligible calls as zeros (no share).
+    assert near.loc["dvert-1", ["eligible_in_zone", "beyond"]].tolist() == [0, 0]
+    assert np.isnan(near.loc["dvert-1", "share_beyond"])
     far = cv.calls_beyond_distance(tiny_snapshot, TINY, tiny_snapshot.zones, 0.5).set_index(
         "zone_id"
     )

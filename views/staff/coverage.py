@@ -126,11 +126,8 @@ c3.metric("Share covered", f"{covered / eligible:.0%}" if eligible else "n/a")
 c4.metric("Team-hours per week", f"{shown['team_hours_week'].sum():,.0f}")
 st.plotly_chart(coverage_bars(by_program), key="cov_bars")
 
-where_tab, when_tab, whatif_tab = st.tabs(
-    ["Where: gaps and distance", "When: hour and weekday", "What-if"]
-)
-
-with where_tab:
+def show_where_tab() -> None:
+    """Map of uncovered calls by area and gap hexagon, gap areas, calls beyond a distance."""
     km = st.slider(
         "Distance ring around each team base (km, straight line)",
         1.0,
@@ -203,7 +200,8 @@ with where_tab:
             column_config={"Share beyond": st.column_config.NumberColumn(format="%.0f%%")},
         )
 
-with when_tab:
+def show_when_tab() -> None:
+    """Uncovered calls by weekday and hour, with the teams' hours outlined."""
     matrix = uncovered_matrix(data, program)
     team_schedules = {
         t.team_id: t.schedule for t in teams if program is None or t.program == program
@@ -223,7 +221,8 @@ with when_tab:
     )
     st.plotly_chart(coverage_by_hour_bars(coverage_by_hour(data, program)), key="cov_hour")
 
-with whatif_tab:
+def show_whatif_tab() -> None:
+    """Try a change (hours, a team, a drawn zone), save it and compare scenarios."""
     st.markdown(
         "Try a change and see at once how many more eligible calls it would cover and "
         "the team-hours it takes. Save it to compare with others."
@@ -380,3 +379,13 @@ with whatif_tab:
             if d4.button("Clear saved scenarios", key="cov_clear"):
                 st.session_state[SAVED_KEY] = []
                 st.rerun()
+
+
+# Tabs that track which one is open (bound to the link): only the open tab is computed, so a
+# filter change does not also redraw the heatmap and re-evaluate the what-if.
+tabs = st.tabs(["Where: gaps and distance", "When: hour and weekday", "What-if"],
+               key="cov_tab", bind="query-params")
+for tab, show in zip(tabs, (show_where_tab, show_when_tab, show_whatif_tab), strict=True):
+    if tab.open:
+        with tab:
+            show()

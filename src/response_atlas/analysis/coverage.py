@@ -191,7 +191,7 @@ def eligible_aggregate(
         FROM eligible
         GROUP BY ALL
     """
-    frame = snapshot.query(sql, [*params, *keep_dates])
+    frame = snapshot.query_columns(sql, [*params, *keep_dates])  # tens of thousands of rows
     frame["calls"] = frame["calls"].astype("int64")
     frame = frame[list(AGG_COLUMNS)]
     # Remembered so a what-if can check the aggregate is fine enough for its schedules.
@@ -460,7 +460,7 @@ def calls_beyond_distance(
     if zones is None or zones.empty:
         return pd.DataFrame(columns=columns)
     where, params = build_where(filters)
-    parts, all_params = [], []
+    bases, base_params = [], []
     for z in zones.itertuples(index=False):
         lat, lon = (
             _float_or_none(getattr(z, "base_lat", None)),
@@ -468,32 +468,44 @@ def calls_beyond_distance(
         )
         if lat is None or lon is None or z.program not in ELIGIBILITY:
             continue
-        predicate = ELIGIBILITY[z.program][0]
-        parts.append(
-            f"""SELECT ? AS zone_id, count(*) AS eligible_in_zone,
-                   count(*) FILTER (WHERE {_haversine_sql()} > ?) AS beyond
-                FROM calls
-                WHERE {where} AND ({predicate}) AND list_contains(zone_ids, ?)
-                  AND lat IS NOT NULL AND lon IS NOT NULL"""
-        )
-        all_params += [str(z.zone_id), lat, lat, lon, float(km), *params, str(z.zone_id)]
-    if not parts:
+        bases.append("(?, ?, ?, ?)")
+        base_params += [str(z.zone_id), str(z.program), lat, lon]
+    if not bases:
         return pd.DataFrame(columns=columns)
-    counts = snapshot.query(" UNION ALL ".join(parts), all_params)
+    eligible = " OR ".join(f"(z.program = '{program}' AND ({predicate}))"
+                           for program, (predicate, _) in ELIGIBILITY.items())
+    # One scan for every zone: each call joins the zones it lies in (``zone_ids``), then the
+    # zone's program decides whether it is eligible there.
+    counts = snapshot.query(
+        f"""
+        WITH z(zone_id, program, base_lat, base_lon) AS (VALUES {", ".join(bases)}),
+        c AS (
+            SELECT unnest(zone_ids) AS zone_id, lat, lon, tier, category FROM calls
+            WHERE {where} AND lat IS NOT NULL AND lon IS NOT NULL AND len(zone_ids) > 0
+        )
+        SELECT z.zone_id, count(*) AS eligible_in_zone,
+               count(*) FILTER (WHERE {_haversine_sql("z.base_lat", "z.base_lon")} > ?) AS beyond
+        FROM c JOIN z USING (zone_id)
+        WHERE {eligible}
+        GROUP BY z.zone_id
+        """,
+        [*base_params, *params, float(km)],
+    )
     meta = pd.DataFrame(zones)[["zone_id", "team_id", "program"]].astype(str)
-    out = meta.merge(counts, on="zone_id", how="inner")
-    out["eligible_in_zone"] = out["eligible_in_zone"].astype("int64")
-    out["beyond"] = out["beyond"].astype("int64")
+    meta = meta[meta["zone_id"].isin(base_params[0::4])]
+    out = meta.merge(counts, on="zone_id", how="left")  # a zone with no eligible call: zeros
+    out["eligible_in_zone"] = out["eligible_in_zone"].fillna(0).astype("int64")
+    out["beyond"] = out["beyond"].fillna(0).astype("int64")
     out["share_beyond"] = out["beyond"] / out["eligible_in_zone"].where(out["eligible_in_zone"] > 0)
-    return out[columns]
+    return out[columns].reset_index(drop=True)
 
 
-def _haversine_sql() -> str:
-    """Great-circle km from the base (params: base_lat, base_lat, base_lon) to the call."""
+def _haversine_sql(base_lat: str, base_lon: str) -> str:
+    """Great-circle km from the base (SQL expressions ``base_lat``, ``base_lon``) to the call."""
     return (
         f"2 * {EARTH_RADIUS_KM} * asin(sqrt("
-        "pow(sin(radians(lat - ?) / 2), 2) + "
-        "cos(radians(?)) * cos(radians(lat)) * pow(sin(radians(lon - ?) / 2), 2)))"
+        f"pow(sin(radians(lat - {base_lat}) / 2), 2) + "
+        f"cos(radians({base_lat})) * cos(radians(lat)) * pow(sin(radians(lon - {base_lon}) / 2), 2)))"
     )
 
 

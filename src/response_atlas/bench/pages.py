@@ -10,7 +10,7 @@ Per size, in a temporary data folder under /tmp (deleted afterwards):
 3. One subprocess plays the server: every page of ``pages_registry.PAGES`` runs through ``app.py``
    with ``streamlit.testing.v1.AppTest`` as staff (the role that sees every page), first with cold
    caches (first load), then after a sidebar filter change (call type), three times with different
-   values. Every SQL statement a page sends to ``Snapshot.query`` is recorded, with the rows it
+   values. Every SQL statement a page sends to the snapshot is recorded, with the rows it
    returned. The map HTML bytes are the folium documents the page sends. Peak RSS of this process
    is the server memory figure.
 4. The floor: the recorded SQL of each filter change replayed on a plain DuckDB connection over the
@@ -130,7 +130,8 @@ def child_refresh(data_dir: Path) -> dict:
 
 
 class QueryRecorder:
-    """Wraps ``Snapshot.query`` to record each statement, its parameters and result size."""
+    """Wraps ``Snapshot.query`` and ``Snapshot.query_columns`` to record each statement, its
+    parameters and result size."""
 
     def __init__(self) -> None:
         self.log: list[dict] | None = None
@@ -138,7 +139,10 @@ class QueryRecorder:
     def install(self) -> None:
         from response_atlas.snapshot import Snapshot
 
-        original = Snapshot.query
+        for name in ("query", "query_columns"):
+            setattr(Snapshot, name, self._recording(getattr(Snapshot, name)))
+
+    def _recording(self, original):
         recorder = self
 
         def query(snapshot, sql, params=None):
@@ -148,7 +152,7 @@ class QueryRecorder:
                                      "rows": len(frame)})
             return frame
 
-        Snapshot.query = query
+        return query
 
 
 def _leaves(node):
