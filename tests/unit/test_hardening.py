@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from response_atlas.privacy import template_safe, to_safe_csv
+from response_atlas.privacy import defer_csv, template_safe, to_safe_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 VIEWS = sorted((ROOT / "views").rglob("*.py"))
@@ -70,7 +70,7 @@ def _is_csv(call: ast.Call) -> bool:
     return any("csv" in ast.unparse(p).lower() for p in parts if p is not None)
 
 
-def test_every_csv_download_in_the_views_goes_through_to_safe_csv():
+def test_every_csv_download_in_the_views_goes_through_defer_csv():
     csv_calls = 0
     for path in VIEWS:
         for call in _download_calls(path):
@@ -78,8 +78,8 @@ def test_every_csv_download_in_the_views_goes_through_to_safe_csv():
                 continue
             csv_calls += 1
             data = _argument(call, "data", 1)
-            assert isinstance(data, ast.Call) and ast.unparse(data.func) == "to_safe_csv", (
-                f"{path.relative_to(ROOT)}:{call.lineno} builds CSV without to_safe_csv")
+            assert isinstance(data, ast.Call) and ast.unparse(data.func) == "defer_csv", (
+                f"{path.relative_to(ROOT)}:{call.lineno} builds CSV without defer_csv")
     assert csv_calls >= 10  # the check saw the downloads (calls map, equity, outcomes, staff)
 
 
@@ -87,7 +87,17 @@ def test_the_download_check_notices_a_raw_csv(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text('st.download_button("CSV", frame.to_csv(), "x.csv", "text/csv")\n')
     (call,) = _download_calls(bad)
-    assert _is_csv(call) and ast.unparse(_argument(call, "data", 1).func) != "to_safe_csv"
+    assert _is_csv(call) and ast.unparse(_argument(call, "data", 1).func) != "defer_csv"
+
+
+def test_deferred_csv_is_the_safe_csv_built_on_call():
+    frame = pd.DataFrame({"=name": ["=HYPERLINK(1)", "plain"], "n": [1, 2]})
+    built = []
+    later = defer_csv(lambda: built.append(1) or frame)
+    assert built == []  # nothing is built until the download is clicked
+    assert later() == to_safe_csv(frame) and built == [1]
+    assert defer_csv(frame)() == to_safe_csv(frame)
+    assert b"'=HYPERLINK(1)" in later()
 
 
 # --- JavaScript template literals ------------------------------------------------------------
