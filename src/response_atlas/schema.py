@@ -166,6 +166,7 @@ SNAPSHOT_CALL_COLUMNS: dict[str, str] = {
     "call_month": "DATE first day of the local month",
     "hour": "TINYINT 0-23 local",
     "weekday": "TINYINT 0=Monday .. 6=Sunday",
+    "minute_of_day": "SMALLINT 0-1439 local minute of the day (hour x 60 + minute)",
     "incident_code": "VARCHAR as published",
     "incident_base": "VARCHAR code without modifiers or origin marks",
     "modifiers": "VARCHAR comma-separated modifier flags, e.g. 'IP,W'",
@@ -177,6 +178,7 @@ SNAPSHOT_CALL_COLUMNS: dict[str, str] = {
     "area": "VARCHAR area name, or 'Outside county' / 'No location'",
     "location_status": "VARCHAR in_area | outside_county | no_location",
     "zone_ids": "VARCHAR[] zones containing the point",
+    "zone_key": "VARCHAR zone_ids sorted and joined by '|' ('' when none): one group key per set",
     "h3_fine": "VARCHAR H3 cell at config.H3_FINE",
     "h3_coarse": "VARCHAR H3 cell at config.H3_COARSE",
     "category": "VARCHAR one of CATEGORIES",
@@ -192,6 +194,13 @@ SNAPSHOT_CALL_COLUMNS: dict[str, str] = {
     "district": "VARCHAR",
     "source_file": "VARCHAR",
     "source_row": "INTEGER 1-based data row in the source file (header is row 0)",
+}
+
+# Call columns derived at refresh from other columns, with the SQL that derives them: queries on
+# a snapshot written before a column existed use the SQL instead (``snapshot.call_column_sql``).
+DERIVED_CALL_SQL: dict[str, str] = {
+    "minute_of_day": "(hour(received_at) * 60 + minute(received_at))",
+    "zone_key": "coalesce(array_to_string(list_sort(zone_ids), '|'), '')",
 }
 
 SNAPSHOT_CONTACT_COLUMNS: dict[str, str] = {

@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 
 from response_atlas.schema import (
+    DERIVED_CALL_SQL,
     MANIFEST_FILE,
     SNAPSHOT_POINTER,
     SNAPSHOT_RULES_FILE,
@@ -128,6 +129,11 @@ class Snapshot:
         return yaml.safe_load(file.read_text(encoding="utf-8")) if file.exists() else {}
 
     @cached_property
+    def call_columns(self) -> frozenset[str]:
+        """The calls table's columns (older snapshots lack the newest derived ones)."""
+        return frozenset(self.query("SELECT * FROM calls LIMIT 0").columns)
+
+    @cached_property
     def date_range(self) -> tuple[date, date]:
         """First and last local call date in the snapshot."""
         row = self.query("SELECT min(call_date), max(call_date) FROM calls").iloc[0]
@@ -139,6 +145,14 @@ class Snapshot:
     @property
     def area_names(self) -> list[str]:
         return sorted(self.areas["area"].astype(str))
+
+
+def call_column_sql(snapshot, name: str) -> str:
+    """SQL for the derived calls column ``name``: the stored column when the snapshot has it
+    (made once at refresh), else the expression it was made from (older snapshots, stand-ins)."""
+    if name in getattr(snapshot, "call_columns", ()):
+        return name
+    return DERIVED_CALL_SQL[name]
 
 
 def open_snapshot(path: Path) -> Snapshot:

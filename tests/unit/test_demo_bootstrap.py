@@ -68,3 +68,40 @@ def test_bootstrap_raises_with_refresh_errors(tmp_path):
     (tmp_path / "calls.csv").write_text("not,a,calls,file\n1,2,3,4\n")
     with pytest.raises(RuntimeError, match="demo refresh failed"):
         ensure_demo_snapshot(load_settings(tmp_path))
+
+
+def test_derived_zone_key_and_minute_match_the_sql_they_replace(demo_snapshot):
+    _, snap = demo_snapshot
+    differ = snap.query("""
+        SELECT count(*) FILTER (WHERE zone_key
+                                <> coalesce(array_to_string(list_sort(zone_ids), '|'), ''))
+                   AS zone_keys,
+               count(*) FILTER (WHERE minute_of_day
+                                <> hour(received_at) * 60 + minute(received_at)) AS minutes,
+               count(DISTINCT zone_key) AS key_values
+        FROM calls""").iloc[0]
+    assert (differ["zone_keys"], differ["minutes"]) == (0, 0)
+    assert differ["key_values"] >= 3  # no zone, and at least two zone sets in the demo
+
+
+def test_coverage_aggregate_is_the_same_from_stored_or_computed_columns(demo_snapshot):
+    from datetime import date
+
+    from response_atlas.analysis.coverage import eligible_aggregate
+    from response_atlas.filters import Filters
+
+    _, snap = demo_snapshot
+
+    class OlderSnapshot:  # a snapshot written before the derived columns existed
+        path = None
+        call_columns = frozenset()
+        query_columns = staticmethod(snap.query_columns)
+
+    first, last = snap.date_range
+    filters = Filters(start=first, end=last)
+    keys = ["program", "zone_key", "weekday", "minute", "area", "h3", "special_date"]
+    stored = eligible_aggregate(snap, filters, 15, (date(2025, 12, 25),))
+    computed = eligible_aggregate(OlderSnapshot(), filters, 15, (date(2025, 12, 25),))
+    assert stored["calls"].sum() > 100
+    pd.testing.assert_frame_equal(stored.sort_values(keys).reset_index(drop=True),
+                                  computed.sort_values(keys).reset_index(drop=True))

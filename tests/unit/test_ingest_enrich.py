@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 from shapely.geometry import box
 
-from response_atlas.ingest.enrich import assign_areas, assign_zones, fix_coordinates
+from response_atlas.ingest.enrich import assign_areas, assign_zones, fix_coordinates, zone_keys
 from response_atlas.ingest.refresh import run_refresh
 from response_atlas.snapshot import current_snapshot_dir, open_snapshot
 
@@ -79,10 +79,14 @@ def test_zone_lists_from_bit_patterns_match_the_general_assignment():
     lat[:3], lon[:3] = 39.11, -84.53  # on a shared border
     calls_to_points = np.concatenate([rng.integers(0, 2000, 500), [2000, 2000]])  # 2000: no point
     general = assign_zones(lat, lon, zones).to_pylist() + [[]]
-    patterns = _zone_patterns(lat, zones, PointGrid(*_projected_xy(lat, lon)), calls_to_points)
+    patterns, keys = _zone_patterns(lat, zones, PointGrid(*_projected_xy(lat, lon)),
+                                    calls_to_points)
     lists = patterns.cast(pa.list_(pa.string())).to_pylist()
     assert lists == [general[i] for i in calls_to_points]
     assert lists[-2:] == [[], []] and any(len(z) == 3 for z in lists)
+    # The key is the sorted ids joined by "|", as DuckDB's list_sort + array_to_string gives.
+    assert keys.cast(pa.string()).to_pylist() == ["|".join(sorted(z)) for z in lists]
+    assert zone_keys(pa.array([["z3", "z1"], [], None])).to_pylist() == ["z1|z3", "", ""]
 
 
 def test_distinct_points_repeated_and_nearly_unique():

@@ -35,6 +35,7 @@ from response_atlas.schema import (
     PROGRAMS,
     SENSITIVE_CATEGORIES,
 )
+from response_atlas.snapshot import call_column_sql
 
 # Which calls each program may take: a SQL predicate on the snapshot's calls columns, and the
 # same rule in words for the page. One place, so figures, what-ifs and docs cannot disagree.
@@ -174,14 +175,17 @@ def eligible_aggregate(
         special = f"CASE WHEN call_date IN ({', '.join('?' * len(keep_dates))}) THEN call_date END"
     else:
         special = "CAST(NULL AS DATE)"
+    # The zone set and the minute are columns made at refresh: grouping by the zone list itself
+    # cost as much as the rest of the query.
+    zone_key = call_column_sql(snapshot, "zone_key")
+    minute = call_column_sql(snapshot, "minute_of_day")
     sql = f"""
         WITH base AS (
-            SELECT weekday, category, tier, area, h3_fine, call_date, zone_ids,
-                   hour(received_at) * 60 + minute(received_at) AS minute_of_day
+            SELECT weekday, category, tier, area, h3_fine, call_date,
+                   {zone_key} AS zone_key, {minute} AS minute_of_day
             FROM calls WHERE {where}
         ), eligible AS ({union})
-        SELECT program,
-               coalesce(array_to_string(list_sort(zone_ids), '|'), '') AS zone_key,
+        SELECT program, zone_key,
                CAST(weekday AS INTEGER) AS weekday,
                CAST((minute_of_day // {int(bucket)}) * {int(bucket)} AS INTEGER) AS minute,
                area,

@@ -26,7 +26,7 @@ from response_atlas.filters import Filters, build_where
 from response_atlas.privacy import SUPPRESSED_LABEL, is_suppressed
 from response_atlas.schedule import ScheduleError, parse_schedule
 from response_atlas.schema import SENSITIVE_CATEGORIES
-from response_atlas.snapshot import Snapshot
+from response_atlas.snapshot import Snapshot, call_column_sql
 
 ELIGIBLE_TIER = "alternative"
 ALTERNATIVE_PROGRAMS = ("ARC",)  # teams that answer alternative-tier calls instead of police
@@ -139,7 +139,7 @@ def eligible_coverage(snapshot: Snapshot, filters: Filters) -> tuple[int, int, b
     # their date (the only dates a schedule looks at). Thousands of rows, not hundreds of thousands.
     cuts = sorted({0}.union(*(s.boundaries() for s in schedules.values() if s is not None)),
                   reverse=True)
-    minute = "CAST(hour AS INTEGER) * 60 + minute(received_at)"
+    minute = call_column_sql(snapshot, "minute_of_day")
     stretch = "CASE " + " ".join(f"WHEN {minute} >= {int(b)} THEN {int(b)}" for b in cuts) + " END"
     date_col, date_params = "", []
     if uses_holidays:
@@ -148,8 +148,9 @@ def eligible_coverage(snapshot: Snapshot, filters: Filters) -> tuple[int, int, b
         date_col = f", CASE WHEN call_date IN ({', '.join('?' * len(special))}) THEN call_date END" \
                    " AS call_date"
         date_params = special
+    zone_key = call_column_sql(snapshot, "zone_key")  # one text per zone set (made at refresh)
     grouped = snapshot.query(
-        f"""SELECT zone_ids, call_month AS month, weekday,
+        f"""SELECT {zone_key} AS zone_key, call_month AS month, weekday,
                    {stretch} AS minute_of_day{date_col}, count(*) AS n
             FROM calls WHERE {where} AND tier = ? AND len(zone_ids) > 0
             GROUP BY ALL""",
@@ -159,7 +160,7 @@ def eligible_coverage(snapshot: Snapshot, filters: Filters) -> tuple[int, int, b
         return 0, 0, hours_applied, empty_monthly
     in_zone = np.zeros(len(grouped), dtype=bool)
     on_duty = np.zeros(len(grouped), dtype=bool)
-    zone_lists = grouped["zone_ids"].map(lambda z: set(z) if z is not None else set())
+    zone_lists = grouped["zone_key"].map(lambda k: set(str(k).split("|")))
     for zone_id, schedule in schedules.items():
         member = zone_lists.map(lambda z, zid=zone_id: zid in z).to_numpy(dtype=bool)
         in_zone |= member

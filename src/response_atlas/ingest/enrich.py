@@ -257,6 +257,7 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     area_index = columns.pop("_area_index")
     columns = {c: v.result() if isinstance(v, Future) else v for c, v in columns.items()}
     columns["h3_fine"], columns["h3_coarse"] = columns.pop("_h3")
+    columns["zone_ids"], columns["zone_key"] = columns.pop("_zones")
     columns.update(columns.pop("_per_call"))
     if not dictionary:
         columns = {c: _plain(v) for c, v in columns.items()}
@@ -270,12 +271,13 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
 
 
 def _zone_patterns(u_lat: np.ndarray, zones: gpd.GeoDataFrame, points: PointGrid,
-                   full_index: np.ndarray) -> pa.ListArray:
-    """Zone lists per call for a few zones (the same lists as :func:`assign_zones`).
+                   full_index: np.ndarray) -> tuple[pa.ListArray, pa.DictionaryArray]:
+    """Zone lists and zone keys per call for a few zones (the same as :func:`assign_zones` and
+    :func:`zone_keys`).
 
     Each call's set of zones is a bit pattern; the few patterns present are listed once and
     each call's list is copied from its pattern's as zone numbers, over a dictionary of the
-    zone ids (no string per call).
+    zone ids (no string per call). The key is the pattern's, as a dictionary index.
     """
     k = len(zones)
     found = points.hits_per_polygon(_prepared(zones.geometry.reset_index(drop=True)))
@@ -299,13 +301,32 @@ def _zone_patterns(u_lat: np.ndarray, zones: gpd.GeoDataFrame, points: PointGrid
     np.cumsum(counts, out=offsets[1:])
     child = table[call_slot].ravel()
     child = child[child >= 0].astype(np.int32)
-    ids = pa.array(zones["zone_id"].astype(str).tolist(), type=pa.string())
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.DictionaryArray.from_arrays(pa.array(child), ids))
+    names = zones["zone_id"].astype(str).tolist()
+    ids = pa.array(names, type=pa.string())
+    lists = pa.ListArray.from_arrays(pa.array(offsets),
+                                     pa.DictionaryArray.from_arrays(pa.array(child), ids))
+    keys = pa.array([_zone_key(names[z] for z in m) for m in members], type=pa.string())
+    return lists, pa.DictionaryArray.from_arrays(pa.array(call_slot.astype(np.int32)), keys)
 
 
-def _spread(pool: ThreadPoolExecutor, build, take: pa.Array, last: pa.Array) -> Future:
-    """A pool job: ``build()`` (one value per distinct item) plus ``last``, spread with ``take``."""
-    return pool.submit(lambda: pa.concat_arrays([build(), last]).take(take))
+def _zone_key(ids) -> str:
+    # Sorted by code point, as DuckDB's list_sort orders the UTF-8 bytes: the same key.
+    return "|".join(sorted(ids))
+
+
+def zone_keys(zone_lists: pa.Array) -> pa.Array:
+    """One text key per zone list: the ids sorted and joined by ``|`` (empty: ``''``)."""
+    return pa.array([_zone_key(z or ()) for z in zone_lists.to_pylist()], type=pa.string())
+
+
+def _zones_per_point(u_lat: np.ndarray, u_lon: np.ndarray, zones: gpd.GeoDataFrame,
+                     points: PointGrid, full_index: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """Zone lists and keys per call, built per distinct point (the last slot: no point)."""
+    per_point = assign_zones(u_lat, u_lon, zones, points)
+    take = pa.array(full_index)
+    lists = pa.concat_arrays([per_point, pa.array([[]], type=pa.list_(pa.string()))]).take(take)
+    keys = pa.concat_arrays([zone_keys(per_point), pa.array([""])]).take(take)
+    return lists, keys
 
 
 def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_point,
@@ -318,12 +339,10 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
     per_call_job = pool.submit(_per_call_columns, calls, lat, lon)
     points = PointGrid(u_lon, u_lat, project=_project_lonlat)
     area_job = pool.submit(assign_areas, u_lat, u_lon, areas, points)
-    no_zone = pa.array([[]], type=pa.list_(pa.string()))
     if 0 < len(zones) <= 16:
-        zone_ids = pool.submit(_zone_patterns, u_lat, zones, points, full_index)
-    else:
-        zone_ids = _spread(pool, lambda: assign_zones(u_lat, u_lon, zones, points),
-                           pa.array(full_index), no_zone)
+        zone_job = pool.submit(_zone_patterns, u_lat, zones, points, full_index)
+    else:  # many zones (or none): lists and keys per distinct point, spread to the calls
+        zone_job = pool.submit(_zones_per_point, u_lat, u_lon, zones, points, full_index)
     triage = _classify(_arrow_text(calls["incident_code"]), rules)
     # Area and status as small label lists plus one index per call (an Arrow take builds the
     # string columns without a Python object per call).
@@ -345,12 +364,12 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
         "modifiers": triage["modifiers"],
         "area": area_column,
         "location_status": status_column,
-        "zone_ids": zone_ids,
         "category": triage["category"],
         "tier": triage["tier"],
         "rule_id": triage["rule_id"],
     }
-    return {**columns, "_h3": h3_job, "_per_call": per_call_job, "_area_index": area_index}
+    return {**columns, "_h3": h3_job, "_zones": zone_job, "_per_call": per_call_job,
+            "_area_index": area_index}
 
 
 def _per_call_columns(calls: pd.DataFrame, lat: pd.Series, lon: pd.Series) -> dict[str, pa.Array]:
@@ -372,6 +391,8 @@ def _per_call_columns(calls: pd.DataFrame, lat: pd.Series, lon: pd.Series) -> di
         "call_month": pc.cast(pc.floor_temporal(received_arrow, unit="month"), pa.date32()),
         "hour": pc.cast(pc.hour(received_arrow), pa.int8()),
         "weekday": pc.cast(pc.day_of_week(received_arrow), pa.int8()),
+        "minute_of_day": pc.cast(pc.add(pc.multiply(pc.hour(received_arrow), 60),
+                                        pc.minute(received_arrow)), pa.int16()),
         "incident_code": _arrow_text(calls["incident_code"]),
         "priority": _arrow_text(calls["priority"]),
         "disposition": disposition,
