@@ -26,6 +26,13 @@ def test_counts_for_the_whole_year(result):
     assert result.data_as_of == "2025-06-12"
 
 
+def test_repeat_headline_is_the_repeat_pages_list_length(tiny_snapshot, result):
+    from response_atlas.analysis.repeats import RepeatRule, find_repeat_locations
+
+    rule = RepeatRule(ov.REPEAT_THRESHOLD, ov.REPEAT_WINDOW_DAYS)
+    assert len(find_repeat_locations(tiny_snapshot, YEAR, rule)) == result.repeat_locations
+
+
 def test_coverage_applies_arc_hours(result):
     # all 22 eligible calls are in Alpha/Beta (zone arc-1, Mon-Fri 07:00-15:00).
     # Alpha off duty: Sat 15 Mar, Sun 19 Jan, Mon 17 Feb at 15:15 -> 9 of 12 on duty.

@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from response_atlas.analysis.calls import suppress_columns, suppressed_mask
+from response_atlas.analysis.repeats import RepeatRule, count_repeat_locations
 from response_atlas.filters import Filters, build_where
 from response_atlas.privacy import SUPPRESSED_LABEL, is_suppressed
 from response_atlas.schedule import ScheduleError, parse_schedule
-from response_atlas.schema import SENSITIVE_CATEGORIES
 from response_atlas.snapshot import Snapshot, call_column_sql
 
 ELIGIBLE_TIER = "alternative"
@@ -71,35 +71,6 @@ def count_calls(snapshot: Snapshot, filters: Filters) -> tuple[int, int]:
         [ELIGIBLE_TIER, *params],
     ).iloc[0]
     return int(row["calls"]), int(row["eligible"])
-
-
-def count_repeat_locations(
-    snapshot: Snapshot,
-    filters: Filters,
-    threshold: int = REPEAT_THRESHOLD,
-    window_days: int = REPEAT_WINDOW_DAYS,
-) -> int:
-    """Block addresses with ``threshold``+ calls within some ``window_days`` consecutive days.
-
-    Sensitive categories (DV, overdose) are left out: they never count at block level.
-    """
-    where, params = build_where(filters)
-    hidden = ", ".join("?" * len(SENSITIVE_CATEGORIES))
-    sql = f"""
-        WITH block_calls AS (
-            SELECT trim(address) AS address, call_date FROM calls
-            WHERE {where} AND coalesce(category, 'unclassified') NOT IN ({hidden})
-              AND address IS NOT NULL AND trim(address) <> ''
-        ), windowed AS (
-            SELECT address, count(*) OVER (
-                PARTITION BY address ORDER BY (call_date - DATE '1970-01-01')
-                RANGE BETWEEN CURRENT ROW AND {int(window_days) - 1} FOLLOWING
-            ) AS in_window
-            FROM block_calls
-        )
-        SELECT count(DISTINCT address) AS n FROM windowed WHERE in_window >= {int(threshold)}
-    """
-    return int(snapshot.query(sql, [*params, *SENSITIVE_CATEGORIES]).iloc[0]["n"])
 
 
 def _team_zones(snapshot: Snapshot) -> tuple[pd.DataFrame, tuple[str, ...]]:
@@ -213,7 +184,8 @@ def compute_overview(snapshot: Snapshot, filters: Filters) -> OverviewResult:
     return OverviewResult(
         calls=calls,
         eligible=eligible,
-        repeat_locations=count_repeat_locations(snapshot, filters),
+        repeat_locations=count_repeat_locations(
+            snapshot, filters, RepeatRule(REPEAT_THRESHOLD, REPEAT_WINDOW_DAYS)),
         eligible_in_zone=in_zone,
         eligible_on_duty=on_duty,
         hours_applied=hours_applied,

@@ -226,6 +226,13 @@ def find_repeat_locations(
     return df[list(RANKED_COLUMNS)].reset_index(drop=True)
 
 
+def count_repeat_locations(snapshot: Snapshot, filters: Filters,
+                           rule: RepeatRule = RepeatRule()) -> int:
+    """How many locations are repeat locations under ``rule`` (the ranked list's length)."""
+    ctes, params = _repeat_ctes(snapshot, filters, rule)
+    return int(snapshot.query(f"{ctes} SELECT count(*) AS n FROM repeat_addr", params)["n"].iloc[0])
+
+
 def count_block_calls(snapshot: Snapshot, filters: Filters) -> dict:
     """Block-level calls and locations in the filtered period (DV and overdose excluded)."""
     block_sql, params = _block_calls_cte(filters)
