@@ -27,6 +27,7 @@ rule works on block addresses internally but returns one count.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -110,6 +111,7 @@ def _contacts(snapshot: Snapshot) -> str:
 # Small values only (a few rows each).
 _MEMO: dict[tuple, object] = {}
 _MEMO_MAX = 32
+_MEMO_LOCK = threading.Lock()  # sessions run in threads: one writer at a time
 
 
 def _memo(snapshot: Snapshot, key: tuple, compute):
@@ -117,12 +119,14 @@ def _memo(snapshot: Snapshot, key: tuple, compute):
     if path is None:  # not a snapshot folder (a stand-in): nothing to key on
         return compute()
     full_key = (str(path), *key)
-    if full_key not in _MEMO:
-        value = compute()
+    if full_key in _MEMO:
+        return _MEMO[full_key]
+    value = compute()  # outside the lock: two sessions may compute it once each, harmlessly
+    with _MEMO_LOCK:
         while len(_MEMO) >= _MEMO_MAX:
             _MEMO.pop(next(iter(_MEMO)), None)
         _MEMO[full_key] = value
-    return _MEMO[full_key]
+    return value
 
 
 def _has_calls(snapshot: Snapshot) -> bool:
