@@ -71,7 +71,8 @@ def app_server(e2e_data_dir, tmp_path_factory):
 
 
 # Script in every kind of string an extract can carry: area names, incident codes, team ids.
-HOSTILE = {"Alpha": "<img src=x onerror=alert(1)>", "Beta": "${alert(1)}"}
+# Script for the browser, a template literal for Leaflet, a jinja expression for the server.
+HOSTILE = {"Alpha": "<img src=x onerror=alert(1)>", "Beta": "${alert(1)}", "Gamma": "{{ 7*7 }}"}
 HOSTILE_TEAM = "`${alert(3)}`<img src=z onerror=alert(3)>"
 
 

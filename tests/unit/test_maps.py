@@ -6,6 +6,7 @@ import json
 
 import geopandas as gpd
 import h3
+import folium
 import pandas as pd
 import pytest
 from shapely.geometry import box
@@ -126,8 +127,29 @@ def test_geojson_text_is_geopandas_to_json_without_the_crs_check():
     assert outline["features"][0]["geometry"]["type"] == "Polygon"
 
 
-def test_branca_elements_share_compiled_templates():
+def test_rendered_map_text_is_never_parsed_as_a_template_again():
+    # folium wraps each rendered layer in Element(text); jinja would evaluate data inside it.
     import branca.element
 
-    first, second = branca.element.Element("<b>{{ this.x }}</b>"), branca.element.Element("<b>{{ this.x }}</b>")
-    assert first._template is second._template
+    assert branca.element.Element("<b>{{ 7*7 }}</b>").render() == "<b>{{ 7*7 }}</b>"
+    fmap = folium.Map(location=[39.1, -84.5], zoom_start=11)
+    folium.Marker([39.1, -84.5], tooltip="{{ 7*7 }}{% if true %}yes{% endif %}").add_to(fmap)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"name": "{{ 6*7 }}"},
+             "geometry": {"type": "Point", "coordinates": [-84.5, 39.1]}}]},
+        tooltip=folium.GeoJsonTooltip(["name"]),
+    ).add_to(fmap)
+    html = fmap.get_root().render()
+    assert "{{ 7*7 }}{% if true %}yes{% endif %}" in html and "{{ 6*7 }}" in html
+    assert "49yes" not in html
+
+
+def test_branca_div_keeps_its_own_children_template():
+    # The one library template passed to Element(...) still renders its children.
+    import branca.element
+
+    div = branca.element.Div()
+    div.html.add_child(branca.element.Element("<p>one</p>"))
+    div.html.add_child(branca.element.Element("<p>two</p>"))
+    assert div.html.render() == "<p>one</p><p>two</p>"

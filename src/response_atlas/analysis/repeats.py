@@ -115,8 +115,8 @@ def _contacts_source(snapshot: Snapshot) -> str:
 
 
 def _repeat_ctes(snapshot: Snapshot, filters: Filters, rule: RepeatRule) -> tuple[str, list]:
-    """CTEs ``block_calls``, ``per_loc``, ``windowed``, ``repeat_addr``, ``loc_area``,
-    ``loc_contacts``.
+    """CTEs ``block_calls``, ``per_loc``, ``windowed``, ``repeat_addr``, ``repeat_calls`` (the
+    block calls of repeat locations), ``loc_area``, ``loc_contacts``.
 
     The rolling count sums each location's calls per day over ``[day, day + window_days - 1]``
     (RANGE frame): so day 0 and day 89 share a 90-day window. Only locations with at least

@@ -8,13 +8,11 @@ write feature properties into the page with ``innerHTML``.
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import json
 import math
 from collections.abc import Mapping, Sequence
 
-import branca.element
 import folium
 import geopandas as gpd
 import h3
@@ -33,17 +31,6 @@ COUNTY_BOUNDS = ((39.02, -84.82), (39.32, -84.25))
 DEFAULT_HEIGHT = 560
 FILL_COLOR_KEY = "_fill"
 
-
-@functools.lru_cache(maxsize=1024)
-def _compiled_template(source: str) -> Template:
-    """One compiled jinja template per template text."""
-    return Template(source)
-
-
-# branca compiles a template for every element it creates (each map's script and style links,
-# tooltips, popups): about fifty per map, a sixth of a map page's run. Compiled templates are
-# immutable and render thread-safely, so one per text serves every element.
-branca.element.Template = _compiled_template
 
 PALETTES: dict[str, list[str]] = {
     "sequential": SEQUENTIAL,
