@@ -100,6 +100,16 @@ def test_period_comparison_first_vs_second_quarter(tiny_snapshot):
     assert out["small_numbers"].all()  # every area has fewer than 20 calls in a period
 
 
+def test_period_comparison_leaves_out_the_days_between_periods(tiny_snapshot):
+    # One scan covers January to June; each period counts only its own days, as area_counts does.
+    jan, jun = (date(2025, 1, 1), date(2025, 1, 31)), (date(2025, 6, 1), date(2025, 6, 30))
+    out = calls.period_comparison(tiny_snapshot, ALL, jan, jun).set_index("area")
+    for period, column in ((jan, "calls_before"), (jun, "calls_after")):
+        alone = calls.area_counts(tiny_snapshot, ALL.with_(start=period[0], end=period[1]))
+        assert out[column].to_dict() == alone.set_index("area")["calls"].to_dict()
+    assert out["calls_after"].sum() > 0 and out.loc["Gamma", "calls_after"] == 12
+
+
 def test_suppression_hides_small_counts_and_one_complement():
     mask = calls.suppressed_mask(pd.Series([0, 5, 30, 12, 40]))
     # 5 is primary; alone it could be derived from the total, so 12 (smallest other) goes too
@@ -110,12 +120,12 @@ def test_suppression_hides_small_counts_and_one_complement():
 
 def test_area_table_public_and_staff(tiny_snapshot):
     dv = ALL.with_(categories=("domestic_violence",))
-    public = calls.area_table(tiny_snapshot, dv, public=True).set_index("Area")
+    public = calls.area_table(calls.area_counts(tiny_snapshot, dv), public=True).set_index("Area")
     assert public.loc["Alpha", "Calls"] == SUPPRESSED_LABEL
     assert public.loc["Alpha", "Calls per 1,000 residents"] == "not shown"
     assert public.loc["Beta", "Calls"] == "0"
     assert public.loc["Beta", "Calls per 1,000 residents"] == "0.0"
-    staff = calls.area_table(tiny_snapshot, dv, public=False).set_index("Area")
+    staff = calls.area_table(calls.area_counts(tiny_snapshot, dv), public=False).set_index("Area")
     assert staff.loc["Alpha", "Calls"] == 4
 
 

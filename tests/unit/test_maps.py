@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+import folium
 import geopandas as gpd
 import h3
-import folium
 import pandas as pd
 import pytest
 from shapely.geometry import box

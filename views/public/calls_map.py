@@ -182,7 +182,7 @@ with side_col:
         st.caption(f"Cells and months with 1 to {threshold} calls are left blank.")
 
 st.subheader("Calls by area")
-table = cached_query(snapshot, calls.area_table, filters, public, threshold)
+table = calls.area_table(counts, public, threshold)
 st.dataframe(table, hide_index=True, key="area_table")
 st.download_button("Download this table (CSV)", defer_csv(table), "calls_by_area.csv",
                    "text/csv", key="area_table_csv")

@@ -53,13 +53,21 @@ def area_counts(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
     counts = snapshot.query(
         f"SELECT area, count(*) AS calls FROM calls WHERE {where} GROUP BY area", params
     )
+    out = _every_area(snapshot, filters, counts)
+    out["rate_per_1000"] = _rate(out["calls"], out["population"])
+    return out.sort_values(["calls", "area"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _every_area(snapshot: Snapshot, filters: Filters, counts: pd.DataFrame) -> pd.DataFrame:
+    """``area, kind, population`` of every area (those the filters name), with the count
+    columns of ``counts`` (``area`` plus counts) joined on, zeros where an area has none."""
     facts = pd.DataFrame(snapshot.areas.drop(columns="geometry"))[["area", "kind", "population"]]
     if filters.areas:
         facts = facts[facts["area"].isin(filters.areas)]
     out = facts.merge(counts, on="area", how="left")
-    out["calls"] = out["calls"].fillna(0).astype("int64")
-    out["rate_per_1000"] = _rate(out["calls"], out["population"])
-    return out.sort_values(["calls", "area"], ascending=[False, True]).reset_index(drop=True)
+    for column in counts.columns.drop("area"):
+        out[column] = out[column].fillna(0).astype("int64")
+    return out
 
 
 def total_calls(snapshot: Snapshot, filters: Filters) -> dict[str, int]:
@@ -209,12 +217,17 @@ def period_comparison(
     fewer than 20 calls (the change is then mostly noise). Rates are per 1,000 residents per
     period (the two periods should have the same length to compare rates).
     """
-    a = area_counts(snapshot, filters.with_(start=before[0], end=before[1]))
-    b = area_counts(snapshot, filters.with_(start=after[0], end=after[1]))
-    out = a[["area", "population", "calls"]].rename(columns={"calls": "calls_before"}).merge(
-        b[["area", "calls"]].rename(columns={"calls": "calls_after"}), on="area", how="outer"
+    # One scan over both periods (and any days between them), each counted by its own filter.
+    where, params = _where(filters.with_(start=min(before[0], after[0]),
+                                         end=max(before[1], after[1])))
+    counts = snapshot.query(
+        "SELECT area, count(*) FILTER (WHERE call_date BETWEEN ? AND ?) AS calls_before, "
+        "count(*) FILTER (WHERE call_date BETWEEN ? AND ?) AS calls_after "
+        f"FROM calls WHERE {where} GROUP BY area",
+        [*before, *after, *params],
     )
-    out[["calls_before", "calls_after"]] = out[["calls_before", "calls_after"]].fillna(0)
+    out = _every_area(snapshot, filters, counts)[["area", "population", "calls_before",
+                                                  "calls_after"]]
     out["change"] = (out["calls_after"] - out["calls_before"]).astype("int64")
     before_calls = out["calls_before"].astype(float)
     out["pct_change"] = (out["change"] * 100.0 / before_calls.where(before_calls > 0)).round(1)
@@ -267,10 +280,9 @@ def _text(value: object, fmt: str) -> str:
     return "" if value is None or pd.isna(value) else fmt.format(value)
 
 
-def area_table(snapshot: Snapshot, filters: Filters, public: bool = True,
-               threshold: int = 10) -> pd.DataFrame:
-    """The table of areas for display and download, with plain-language column names."""
-    counts = area_counts(snapshot, filters)
+def area_table(counts: pd.DataFrame, public: bool = True, threshold: int = 10) -> pd.DataFrame:
+    """The table of areas (``counts`` from :func:`area_counts`) for display and download, with
+    plain-language column names."""
     if public:
         counts = suppress_columns(counts, "calls", ("rate_per_1000",), threshold)
     return counts.rename(columns={
