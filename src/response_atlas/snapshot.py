@@ -78,6 +78,9 @@ class Snapshot:
             if name in ("areas", "zones") or not files:
                 continue
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM {parquet_scan_sql(files)}")
+        # The folder never changes once written: Parquet footers are parsed once, not per query
+        # (set once the views have loaded DuckDB's Parquet reader).
+        con.execute("SET GLOBAL parquet_metadata_cache = true")
         facts = self.areas.drop(columns="geometry")
         con.register("area_facts_df", pd.DataFrame(facts))
         con.execute("CREATE VIEW area_facts AS SELECT * FROM area_facts_df")
