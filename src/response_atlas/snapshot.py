@@ -97,8 +97,9 @@ class Snapshot:
 
     def query_columns(self, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
         """:meth:`query` through Arrow, for results of many rows with text columns: pandas keeps
-        DuckDB's Arrow strings instead of building a Python string per value (3x faster at 80k
-        rows). Dates stay dates (``datetime.date`` objects), unlike :meth:`query`."""
+        DuckDB's Arrow strings instead of building a Python string per value (the 80,000-row
+        coverage aggregate at 5M calls: 0.15 s instead of 0.24 s, query included). Dates stay
+        dates (``datetime.date`` objects), unlike :meth:`query`."""
         with self._lock:
             cursor = self._con.cursor()
         try:

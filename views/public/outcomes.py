@@ -9,6 +9,7 @@ from response_atlas.analysis import trends
 from response_atlas.privacy import defer_csv, escape_text
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.layout import show_open_tab
 from response_atlas.viz import outcome_charts as charts
 
 ctx = get_context()
@@ -178,14 +179,10 @@ def show_dvert_tab() -> None:
     show_table("dvert_repeats_by_area", area_pub, "Repeat domestic violence calls by area")
 
 
-# Tabs that track which one is open (bound to the link, so a shared link opens the same tab):
-# only the open tab's figures are computed, so a filter change does not pay for three hidden ones.
-tabs = st.tabs(
-    ["Funnel", "Mobile crisis (ARC)", "Quick Response Team (QRT)", "Domestic violence (DVERT)"],
-    key="out_tab", bind="query-params",
-)
-for tab, show in zip(tabs, (show_funnel_tab, show_arc_tab, show_qrt_tab, show_dvert_tab),
-                     strict=True):
-    if tab.open:
-        with tab:
-            show()
+# Only the open tab is computed: a filter change does not pay for three hidden ones.
+show_open_tab({
+    "Funnel": show_funnel_tab,
+    "Mobile crisis (ARC)": show_arc_tab,
+    "Quick Response Team (QRT)": show_qrt_tab,
+    "Domestic violence (DVERT)": show_dvert_tab,
+}, key="out_tab")

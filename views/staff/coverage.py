@@ -38,6 +38,7 @@ from response_atlas.schedule import ScheduleError
 from response_atlas.schema import PROGRAM_LABELS, PROGRAMS
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.layout import show_open_tab
 from response_atlas.viz.coverage_figures import (
     REFERENCE_NOTE,
     coverage_bars,
@@ -381,11 +382,10 @@ def show_whatif_tab() -> None:
                 st.rerun()
 
 
-# Tabs that track which one is open (bound to the link): only the open tab is computed, so a
-# filter change does not also redraw the heatmap and re-evaluate the what-if.
-tabs = st.tabs(["Where: gaps and distance", "When: hour and weekday", "What-if"],
-               key="cov_tab", bind="query-params")
-for tab, show in zip(tabs, (show_where_tab, show_when_tab, show_whatif_tab), strict=True):
-    if tab.open:
-        with tab:
-            show()
+# Only the open tab is computed: a filter change does not also redraw the heatmap and
+# re-evaluate the what-if.
+show_open_tab({
+    "Where: gaps and distance": show_where_tab,
+    "When: hour and weekday": show_when_tab,
+    "What-if": show_whatif_tab,
+}, key="cov_tab")

@@ -1,6 +1,8 @@
-"""Layout helpers: first-start data, presentation mode."""
+"""Layout helpers: first-start data, presentation mode, tabs that draw only the open one."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -49,3 +51,17 @@ def apply_presentation_mode(on: bool) -> None:
     """Larger type and fewer controls for a projector."""
     if on:
         st.html(_PRESENTATION_CSS)
+
+
+def show_open_tab(sections: dict[str, Callable[[], None]], key: str) -> None:
+    """Tabs named by ``sections`` (label -> function drawing it); only the open one is drawn.
+
+    The tabs know which one is open because they are bound to the link (``key`` names the URL
+    parameter, so a shared link opens the same tab). A rerun then pays for one tab, not all of
+    them; switching tabs reruns the page for the newly opened one.
+    """
+    tabs = st.tabs(list(sections), key=key, bind="query-params")
+    for tab, show in zip(tabs, sections.values(), strict=True):
+        if tab.open:
+            with tab:
+                show()
