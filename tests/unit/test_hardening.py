@@ -117,6 +117,11 @@ def test_no_telemetry(config):
     assert config["browser"]["gatherUsageStats"] is False
 
 
+def test_only_streamlit_calls_write_to_a_page(config):
+    # "Magic" off: a bare expression left in a page script (a frame of calls) is not shown.
+    assert config["runner"]["magicEnabled"] is False
+
+
 def test_xsrf_protection_and_upload_limit(config):
     assert config["server"]["enableXsrfProtection"] is True
     assert 0 < config["server"]["maxUploadSize"] <= 50  # megabytes (Streamlit's default is 200)
