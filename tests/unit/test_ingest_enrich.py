@@ -89,6 +89,15 @@ def test_zone_lists_from_bit_patterns_match_the_general_assignment():
     assert zone_keys(pa.array([["z3", "z1"], [], None])).to_pylist() == ["z1|z3", "", ""]
 
 
+def test_zone_keys_keep_the_order_of_many_lists():
+    # With many zones there is one list per distinct point: far more than one DuckDB vector.
+    rng = np.random.default_rng(3)
+    ids = [f"zone-{i}" for i in range(40)]
+    lists = [[ids[j] for j in rng.choice(40, rng.integers(0, 4), replace=False)]
+             for _ in range(20_000)]
+    assert zone_keys(pa.array(lists)).to_pylist() == ["|".join(sorted(z)) for z in lists]
+
+
 def test_distinct_points_repeated_and_nearly_unique():
     from response_atlas.ingest.enrich import distinct_points
 

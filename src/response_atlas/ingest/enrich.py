@@ -31,6 +31,7 @@ from response_atlas.ingest.point_grid import PointGrid
 from response_atlas.schema import (
     AREA_MISSING_LABEL,
     AREA_OUTSIDE_LABEL,
+    DERIVED_CALL_SQL,
     LOCATION_IN_AREA,
     LOCATION_MISSING,
     LOCATION_OUTSIDE,
@@ -305,18 +306,26 @@ def _zone_patterns(u_lat: np.ndarray, zones: gpd.GeoDataFrame, points: PointGrid
     ids = pa.array(names, type=pa.string())
     lists = pa.ListArray.from_arrays(pa.array(offsets),
                                      pa.DictionaryArray.from_arrays(pa.array(child), ids))
-    keys = pa.array([_zone_key(names[z] for z in m) for m in members], type=pa.string())
+    keys = zone_keys(pa.array([[names[z] for z in m] for m in members], type=pa.list_(pa.string())))
     return lists, pa.DictionaryArray.from_arrays(pa.array(call_slot.astype(np.int32)), keys)
 
 
-def _zone_key(ids) -> str:
-    # Sorted by code point, as DuckDB's list_sort orders the UTF-8 bytes: the same key.
-    return "|".join(sorted(ids))
-
-
 def zone_keys(zone_lists: pa.Array) -> pa.Array:
-    """One text key per zone list: the ids sorted and joined by ``|`` (empty: ``''``)."""
-    return pa.array([_zone_key(z or ()) for z in zone_lists.to_pylist()], type=pa.string())
+    """One text key per zone list: the ids sorted and joined by ``|`` (empty: ``''``).
+
+    Computed by the SQL that derives the key on snapshots written before it was stored
+    (``schema.DERIVED_CALL_SQL``), so the two agree by construction; in DuckDB, not a Python
+    loop, because with many zones there is one list per distinct point.
+    """
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("lists", pa.table({"zone_ids": zone_lists}))
+        keys = con.sql(f"SELECT {DERIVED_CALL_SQL['zone_key']} AS k FROM lists").to_arrow_table()
+    finally:
+        con.close()
+    return keys.column("k").combine_chunks().cast(pa.string())
 
 
 def _zones_per_point(u_lat: np.ndarray, u_lon: np.ndarray, zones: gpd.GeoDataFrame,
