@@ -464,7 +464,7 @@ def calls_beyond_distance(
     if zones is None or zones.empty:
         return pd.DataFrame(columns=columns)
     where, params = build_where(filters)
-    bases, base_params = [], []
+    bases, base_params, based = [], [], []
     for z in zones.itertuples(index=False):
         lat, lon = (
             _float_or_none(getattr(z, "base_lat", None)),
@@ -474,6 +474,7 @@ def calls_beyond_distance(
             continue
         bases.append("(?, ?, ?, ?)")
         base_params += [str(z.zone_id), str(z.program), lat, lon]
+        based.append(str(z.zone_id))
     if not bases:
         return pd.DataFrame(columns=columns)
     eligible = " OR ".join(f"(z.program = '{program}' AND ({predicate}))"
@@ -496,7 +497,7 @@ def calls_beyond_distance(
         [*base_params, *params, float(km)],
     )
     meta = pd.DataFrame(zones)[["zone_id", "team_id", "program"]].astype(str)
-    meta = meta[meta["zone_id"].isin(base_params[0::4])]
+    meta = meta[meta["zone_id"].isin(based)]  # zones with a base and a known program
     out = meta.merge(counts, on="zone_id", how="left")  # a zone with no eligible call: zeros
     out["eligible_in_zone"] = out["eligible_in_zone"].fillna(0).astype("int64")
     out["beyond"] = out["beyond"].fillna(0).astype("int64")

@@ -121,7 +121,8 @@ def write_arrow_table(table: pa.Table, target: Path, row_group_rows: int = 1 << 
     # Min/max statistics let DuckDB skip row groups on time and number ranges (calls arrive in
     # time order). Text columns hold every value in every row group, so their statistics would
     # never skip anything and cost a fifth of the write.
-    ranged = [f.name for f in table.schema if not (pa.types.is_string(f.type)
+    ranged = [f.name for f in table.schema if not (
+              pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
               or pa.types.is_dictionary(f.type) or pa.types.is_list(f.type))]
     pq.write_table(table, target, row_group_size=row_group_rows, compression="snappy",
                    store_schema=not encoded, write_statistics=ranged,

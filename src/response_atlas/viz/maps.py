@@ -31,7 +31,6 @@ COUNTY_BOUNDS = ((39.02, -84.82), (39.32, -84.25))
 DEFAULT_HEIGHT = 560
 FILL_COLOR_KEY = "_fill"
 
-
 PALETTES: dict[str, list[str]] = {
     "sequential": SEQUENTIAL,
     "cividis": SEQUENTIAL,
