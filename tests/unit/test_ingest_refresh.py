@@ -111,6 +111,9 @@ def test_unparseable_timestamp_is_a_counted_rejection(tmp_path):
                                            "column": "received_at", "problem": "unparseable timestamp",
                                            "value": "yesterday noon"}]
     assert len(calls) == 3
+    # No zones extract: no call is in a zone, and every zone key is the empty text.
+    assert calls["zone_key"].tolist() == ["", "", ""]
+    assert all(len(z) == 0 for z in calls["zone_ids"])
 
 
 def test_latin1_bom_and_quoted_newlines(tmp_path):

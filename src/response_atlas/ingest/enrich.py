@@ -334,6 +334,9 @@ def _zones_per_point(u_lat: np.ndarray, u_lon: np.ndarray, zones: gpd.GeoDataFra
     per_point = assign_zones(u_lat, u_lon, zones, points)
     take = pa.array(full_index)
     lists = pa.concat_arrays([per_point, pa.array([[]], type=pa.list_(pa.string()))]).take(take)
+    if zones.empty:  # every key is "": one dictionary entry, no pass over the points
+        return lists, pa.DictionaryArray.from_arrays(pa.array(np.zeros(len(full_index), np.int32)),
+                                                     pa.array([""]))
     keys = pa.concat_arrays([zone_keys(per_point), pa.array([""])]).take(take)
     return lists, keys
 
