@@ -9,7 +9,6 @@ import dataclasses
 from datetime import date
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from response_atlas.analysis import calls, hotspots
 from response_atlas.analysis.periods import default_periods
@@ -17,6 +16,7 @@ from response_atlas.filters import WEEKDAY_NAMES
 from response_atlas.privacy import SUPPRESSED_LABEL, defer_csv, escape_text, is_suppressed
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.map_view import show_map
 from response_atlas.viz import calls_figures as figs
 
 SELECT_KEY = "calls_area_select"  # the "Area details" selectbox (keyboard fallback)
@@ -89,8 +89,7 @@ def map_and_panel() -> None:
     m = figs.build_calls_map(snapshot.areas, counts, measure, layers, hexes, spots,
                              public=public, tiles=ctx.settings.tiles or None,
                              threshold=threshold)
-    event = st_folium(m, key="calls_map", height=560, use_container_width=True,
-                      returned_objects=["last_active_drawing"])
+    event = show_map(m, "calls_map", 560, ["last_active_drawing"])
     notes = [SENSITIVE_NOTE]
     if public and {"hexagons", "heat"} & set(layers):
         notes.append(f"Hexagons with 1 to {threshold} calls are not drawn (nor used for the heat).")
@@ -213,9 +212,8 @@ else:
     comparison = cached_query(snapshot, calls.period_comparison, filters, before, after)
     diff_col, table_col = st.columns([3, 2])
     with diff_col:
-        st_folium(figs.difference_map(snapshot.areas, comparison, public,
-                                      ctx.settings.tiles or None, threshold),
-                  key="diff_map", height=460, use_container_width=True, returned_objects=[])
+        show_map(figs.difference_map(snapshot.areas, comparison, public,
+                                     ctx.settings.tiles or None, threshold), "diff_map", 460)
     with table_col:
         shown = comparison.copy()
         if public:

@@ -7,7 +7,6 @@ Only the public frames reach the browser; small counts are already text there.
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from response_atlas.analysis.equity import (
     DEMOGRAPHICS,
@@ -22,6 +21,7 @@ from response_atlas.analysis.equity import (
 from response_atlas.privacy import defer_csv
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.map_view import show_map
 from response_atlas.viz.equity_figures import area_rate_maps, group_rate_bars, ratio_trend_lines
 
 ctx = get_context()
@@ -106,12 +106,10 @@ left, right = st.columns(2)
 with left:
     st.markdown(f"**{label} per 1,000 residents** (\"no value shown\" in the legend: "
                 "numbers too small to publish)")
-    st_folium(rate_map, key="eq_rate_map", height=420, use_container_width=True,
-              returned_objects=[])
+    show_map(rate_map, "eq_rate_map", 420)
 with right:
     st.markdown(f"**{DEMOGRAPHICS[column][0]}** (ACS 2023 5-year)")
-    st_folium(demo_map, key="eq_demo_map", height=420, use_container_width=True,
-              returned_objects=[])
+    show_map(demo_map, "eq_demo_map", 420)
 with st.expander("Table behind these maps"):
     st.dataframe(view.area_table, hide_index=True, width="stretch")
 st.download_button("Download area figures (CSV)", defer_csv(view.area_table),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from response_atlas.analysis.calls import area_counts
 from response_atlas.analysis.overview import (
@@ -15,6 +14,7 @@ from response_atlas.analysis.overview import (
 )
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.map_view import show_map
 from response_atlas.viz.calls_figures import build_calls_map
 from response_atlas.viz.palettes import FLOW_COLORS, OKABE_ITO
 from response_atlas.viz.sparklines import build_sparkline
@@ -79,8 +79,7 @@ if result.calls:
     with map_col:
         area_map = build_calls_map(ctx.snapshot.areas, counts, "rate", ("areas",), public=public,
                                    tiles=ctx.settings.tiles or None, threshold=threshold)
-        st_folium(area_map, key="overview_map", height=380, use_container_width=True,
-                  returned_objects=[])
+        show_map(area_map, "overview_map", 380)
     with table_col:
         st.markdown("**Busiest areas**")
         st.dataframe(busiest_areas(counts, public, threshold), hide_index=True,

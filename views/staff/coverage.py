@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from response_atlas.analysis.coverage import (
     ELIGIBILITY,
@@ -39,6 +38,7 @@ from response_atlas.schema import PROGRAM_LABELS, PROGRAMS
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
 from response_atlas.ui.layout import show_open_tab
+from response_atlas.ui.map_view import show_map
 from response_atlas.viz.coverage_figures import (
     REFERENCE_NOTE,
     coverage_bars,
@@ -146,7 +146,7 @@ def show_where_tab() -> None:
     area_values = coverage_by_area(data, program)
     cells = gap_hexagons(data, top=200, program=program)
     fmap = zones_map(zones, snap.areas, area_values, cells, ring_km=km, tiles=ctx.settings.tiles)
-    st_folium(fmap, key="cov_map", height=520, use_container_width=True, returned_objects=[])
+    show_map(fmap, "cov_map", 520)
     st.caption(
         "Areas are shaded by uncovered eligible calls. Gap hexagons (a layer you can "
         "switch on) leave out domestic violence and overdose calls, which are never shown "
@@ -300,13 +300,7 @@ def show_whatif_tab() -> None:
                 tiles=ctx.settings.tiles,
                 draw=True,
             )
-            drawn = st_folium(
-                draw_map,
-                key="cov_draw_map",
-                height=460,
-                use_container_width=True,
-                returned_objects=["last_active_drawing"],
-            )
+            drawn = show_map(draw_map, "cov_draw_map", 460, ["last_active_drawing"])
             geojson = (drawn or {}).get("last_active_drawing")
             scenario = Scenario(
                 name, "draw_zone", program=new_program, schedule=new_schedule, geojson=geojson

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from response_atlas.analysis.repeats import (
     WINDOW_12_MONTHS,
@@ -21,6 +20,7 @@ from response_atlas.privacy import defer_csv, escape_text
 from response_atlas.schema import OUTCOME_LABELS, PROGRAM_LABELS, TIER_LABELS
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.map_view import show_map
 from response_atlas.viz.maps import bounds_of
 from response_atlas.viz.repeats_figures import (
     MAP_MARKER_CAP,
@@ -182,7 +182,7 @@ elif view == "Map":
         if filters.areas:
             areas = areas[areas["area"].isin(filters.areas)]
         fmap = repeat_map(ranked, bounds=bounds_of(areas), tiles=ctx.settings.tiles or None)
-        st_folium(fmap, key="rep_map", height=540, use_container_width=True, returned_objects=[])
+        show_map(fmap, "rep_map", 540)
         shown = min(len(ranked), MAP_MARKER_CAP)
         st.caption(
             f"One circle per repeat location ({shown:,} of {len(ranked):,} shown, busiest first), "

@@ -1,0 +1,21 @@
+"""Putting a folium map on a page: every page draws its maps through :func:`show_map`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import folium
+from streamlit_folium import st_folium
+
+
+def show_map(fmap: folium.Map, key: str, height: int,
+             returned_objects: Sequence[str] = ()) -> dict | None:
+    """Draw ``fmap`` across its column; return what the browser reports of ``returned_objects``
+    (none by default, so panning or zooming never reruns the page).
+
+    st_folium renders a map's layers itself; its default also renders the whole standalone
+    document first, which the component never uses (the same script, header and body come out
+    without it, a test checks): that pass rendered every layer's GeoJSON a second time.
+    """
+    return st_folium(fmap, key=key, height=height, use_container_width=True,
+                     returned_objects=list(returned_objects), render=False)
