@@ -9,7 +9,7 @@ import geopandas as gpd
 import h3
 import pandas as pd
 import pytest
-from shapely.geometry import box
+from shapely.geometry import MultiPolygon, box
 
 from response_atlas.viz import maps
 from response_atlas.viz.palettes import NO_DATA_COLOR
@@ -41,12 +41,14 @@ def test_choropleth_escapes_every_string_property(hostile_areas):
     assert "Calls &lt;b&gt;" in html
 
 
-def test_escaped_frame_keeps_numbers_and_escapes_text(hostile_areas):
-    frame = maps._escaped_frame(hostile_areas, ["area", "calls"])
-    props = [f["properties"] for f in json.loads(frame.to_json())["features"]]
-    assert props[0]["area"] == "&lt;img src=x onerror=alert(1)&gt;"
-    assert props[1]["area"] == "${alert(1)}"  # no HTML meaning; shown as text
-    assert [p["calls"] for p in props] == [5.0, 10.0, 20.0]
+def test_escaped_properties_keep_numbers_and_escape_text(hostile_areas):
+    props = maps.escaped_properties(hostile_areas, ["area", "calls"])
+    assert props["area"][0] == "&lt;img src=x onerror=alert(1)&gt;"
+    assert props["area"][1] == "${alert(1)}"  # no HTML meaning; shown as text
+    assert props["calls"] == [5.0, 10.0, 20.0]
+    missing = maps.escaped_properties(pd.DataFrame({"n": [1.234, None], "t": ["a", None]}),
+                                      ["n", "t"])
+    assert missing == {"n": [1.23, None], "t": ["a", ""]}
 
 
 def test_classify_values_quantile_classes_and_gray_for_missing():
@@ -119,12 +121,21 @@ def test_freeze_ids_make_the_same_map_render_the_same_html(hostile_areas):
     assert build() == build()
 
 
-def test_geojson_text_is_geopandas_to_json_without_the_crs_check():
-    frame = gpd.GeoDataFrame({"area": ["A<b>", None], "n": [1.5, None]},
-                             geometry=[box(0, 0, 1, 1), box(1, 1, 2, 2)], crs="EPSG:4326")
-    assert maps.geojson_text(frame) == frame.to_json(drop_id=True)
-    outline = json.loads(maps.geojson_text(gpd.GeoSeries([box(0, 0, 1, 1)], crs="EPSG:4326")))
+def test_feature_collection_is_the_geojson_geopandas_writes():
+    frame = gpd.GeoDataFrame({"area": ["A<b>", "B"], "n": [1.5, None]},
+                             geometry=[box(0, 0, 1, 1), MultiPolygon([box(1, 1, 2, 2),
+                                                                      box(3, 3, 4, 4)])],
+                             crs="EPSG:4326")
+    built = maps.feature_collection(frame.geometry.values, {"area": ["A<b>", "B"],
+                                                            "n": [1.5, None]})
+    # the same document as geopandas' own writer (which folium used to be given as text)
+    assert built == json.loads(frame.to_json(drop_id=True))
+    outline = maps.feature_collection([box(0, 0, 1, 1), None], {})
+    assert [f["properties"] for f in outline["features"]] == [{}, {}]
     assert outline["features"][0]["geometry"]["type"] == "Polygon"
+    assert outline["features"][1]["geometry"] is None
+    with pytest.raises(ValueError):  # a property column of the wrong length loses nothing quietly
+        maps.feature_collection([box(0, 0, 1, 1)], {"area": ["A", "B"]})
 
 
 def test_rendered_map_text_is_never_parsed_as_a_template_again():

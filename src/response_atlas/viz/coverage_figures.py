@@ -25,7 +25,7 @@ from response_atlas.viz.maps import (
     add_layer_control,
     base_map,
     bounds_of,
-    geojson_text,
+    feature_collection,
 )
 from response_atlas.viz.palettes import OKABE_ITO, PROGRAM_COLORS, SEQUENTIAL, color_for
 
@@ -126,7 +126,7 @@ def add_zones(m: folium.Map, zones: gpd.GeoDataFrame) -> folium.FeatureGroup:
         color = color_for(PROGRAM_COLORS, row.program_code)
         tip = f"<b>{row.team}</b><br>{row.program}<br>On duty: {row.schedule}"
         folium.GeoJson(
-            geojson_text(gpd.GeoSeries([row.geometry])),
+            feature_collection([row.geometry], {}),
             style_function=lambda _f, c=color: {
                 "color": c,
                 "weight": 3,
