@@ -81,9 +81,11 @@ class Snapshot:
         # The folder never changes once written: Parquet footers are parsed once, not per query
         # (set once the views have loaded DuckDB's Parquet reader).
         con.execute("SET GLOBAL parquet_metadata_cache = true")
-        facts = self.areas.drop(columns="geometry")
-        con.register("area_facts_df", pd.DataFrame(facts))
-        con.execute("CREATE VIEW area_facts AS SELECT * FROM area_facts_df")
+        # A table, not a view of a registered frame: queries run on cursors, which do not see
+        # the frames registered on this connection.
+        con.register("area_facts_df", pd.DataFrame(self.areas.drop(columns="geometry")))
+        con.execute("CREATE TABLE area_facts AS SELECT * FROM area_facts_df")
+        con.unregister("area_facts_df")
         return con
 
     def query(self, sql: str, params: list | tuple | None = None) -> pd.DataFrame:

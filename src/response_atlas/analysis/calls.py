@@ -37,9 +37,24 @@ def _where(filters: Filters, exclude_sensitive: bool = False) -> tuple[str, list
     return sql, params
 
 
-def _rate(calls: pd.Series, population: pd.Series) -> pd.Series:
-    pop = pd.to_numeric(population, errors="coerce").astype(float)
-    return (calls.astype(float) * PER / pop.where(pop > 0)).round(2)
+def _rate_sql(count_sql: str) -> str:
+    """Per 1,000 residents of ``area_facts``, to 2 decimals; NULL for an area without residents.
+
+    (``round_even`` everywhere here: halves to even, as pandas rounds every other figure.)"""
+    return f"round_even(({count_sql}) * {PER} / CASE WHEN f.population > 0 THEN f.population END, 2)"
+
+
+def _every_area_sql(filters: Filters, counts_sql: str, count_columns: list[str],
+                    extra: str = "") -> tuple[str, list]:
+    """SQL with ``area, kind, population`` of every area (those the filters name) and the count
+    columns of ``counts_sql`` (a query grouped by ``area``) joined on, zeros where an area has
+    none; ``extra`` adds select items over ``f`` (area facts) and ``c`` (the counts)."""
+    counts = ", ".join(f"coalesce(c.{column}, 0)::BIGINT AS {column}" for column in count_columns)
+    sql = (f"WITH c AS ({counts_sql}) SELECT f.area, f.kind, f.population, {counts}{extra} "
+           "FROM area_facts f LEFT JOIN c ON c.area = f.area")
+    if not filters.areas:
+        return sql, []
+    return sql + f" WHERE f.area IN ({', '.join('?' * len(filters.areas))})", list(filters.areas)
 
 
 def area_counts(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
@@ -50,24 +65,10 @@ def area_counts(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
     any area (see :func:`total_calls`).
     """
     where, params = _where(filters)
-    counts = snapshot.query(
-        f"SELECT area, count(*) AS calls FROM calls WHERE {where} GROUP BY area", params
-    )
-    out = _every_area(snapshot, filters, counts)
-    out["rate_per_1000"] = _rate(out["calls"], out["population"])
-    return out.sort_values(["calls", "area"], ascending=[False, True]).reset_index(drop=True)
-
-
-def _every_area(snapshot: Snapshot, filters: Filters, counts: pd.DataFrame) -> pd.DataFrame:
-    """``area, kind, population`` of every area (those the filters name), with the count
-    columns of ``counts`` (``area`` plus counts) joined on, zeros where an area has none."""
-    facts = pd.DataFrame(snapshot.areas.drop(columns="geometry"))[["area", "kind", "population"]]
-    if filters.areas:
-        facts = facts[facts["area"].isin(filters.areas)]
-    out = facts.merge(counts, on="area", how="left")
-    for column in counts.columns.drop("area"):
-        out[column] = out[column].fillna(0).astype("int64")
-    return out
+    sql, area_params = _every_area_sql(
+        filters, f"SELECT area, count(*) AS calls FROM calls WHERE {where} GROUP BY area",
+        ["calls"], f", {_rate_sql('coalesce(c.calls, 0)')} AS rate_per_1000")
+    return snapshot.query(f"{sql} ORDER BY calls DESC, area", [*params, *area_params])
 
 
 def total_calls(snapshot: Snapshot, filters: Filters) -> dict[str, int]:
@@ -109,10 +110,10 @@ def hour_weekday_matrix(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
     long = snapshot.query(
         f"SELECT hour, weekday, count(*) AS calls FROM calls WHERE {where} GROUP BY 1, 2", params
     )
-    grid = long.pivot_table(index="hour", columns="weekday", values="calls", aggfunc="sum")
-    grid = grid.reindex(index=range(24), columns=range(7)).fillna(0).astype("int64")
-    grid.index.name, grid.columns.name = "hour", "weekday"
-    return grid
+    grid = np.zeros((24, 7), dtype="int64")
+    grid[long["hour"].to_numpy(), long["weekday"].to_numpy()] = long["calls"].to_numpy()
+    return pd.DataFrame(grid, index=pd.RangeIndex(24, name="hour"),
+                        columns=pd.RangeIndex(7, name="weekday"))
 
 
 def _months(start: date, end: date) -> list[date]:
@@ -126,19 +127,18 @@ def _months(start: date, end: date) -> list[date]:
 def monthly_trend(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
     """Calls per month and category (``call_month, category, calls``), zero months filled in."""
     where, params = _where(filters)
-    long = snapshot.query(
-        f"SELECT call_month, category, count(*) AS calls FROM calls WHERE {where} GROUP BY 1, 2",
-        params,
+    return snapshot.query_columns(
+        f"WITH n AS (SELECT call_month, category, count(*) AS calls FROM calls WHERE {where} "
+        "GROUP BY 1, 2), "
+        "months AS (SELECT unnest(generate_series(?::DATE, ?::DATE, INTERVAL 1 MONTH))::DATE "
+        "AS call_month), "
+        "cats AS (SELECT DISTINCT category FROM n WHERE list_contains(?, category)) "
+        "SELECT m.call_month, k.category, coalesce(n.calls, 0)::BIGINT AS calls "
+        "FROM months m CROSS JOIN cats k "
+        "LEFT JOIN n ON n.call_month = m.call_month AND n.category = k.category "
+        "ORDER BY m.call_month, list_position(?, k.category)",
+        [*params, filters.start.replace(day=1), filters.end, list(CATEGORIES), list(CATEGORIES)],
     )
-    if long.empty:
-        return pd.DataFrame({"call_month": [], "category": [], "calls": []})
-    long["call_month"] = pd.to_datetime(long["call_month"]).dt.date
-    cats = [c for c in CATEGORIES if c in set(long["category"])]
-    full = pd.MultiIndex.from_product(
-        [_months(filters.start, filters.end), cats], names=["call_month", "category"]
-    )
-    out = long.set_index(["call_month", "category"])["calls"].reindex(full, fill_value=0)
-    return out.astype("int64").reset_index()
 
 
 @dataclass(frozen=True)
@@ -220,22 +220,19 @@ def period_comparison(
     # One scan over both periods (and any days between them), each counted by its own filter.
     where, params = _where(filters.with_(start=min(before[0], after[0]),
                                          end=max(before[1], after[1])))
-    counts = snapshot.query(
-        "SELECT area, count(*) FILTER (WHERE call_date BETWEEN ? AND ?) AS calls_before, "
-        "count(*) FILTER (WHERE call_date BETWEEN ? AND ?) AS calls_after "
-        f"FROM calls WHERE {where} GROUP BY area",
-        [*before, *after, *params],
-    )
-    out = _every_area(snapshot, filters, counts)[["area", "population", "calls_before",
-                                                  "calls_after"]]
-    out["change"] = (out["calls_after"] - out["calls_before"]).astype("int64")
-    before_calls = out["calls_before"].astype(float)
-    out["pct_change"] = (out["change"] * 100.0 / before_calls.where(before_calls > 0)).round(1)
-    out["rate_before"] = _rate(out["calls_before"], out["population"])
-    out["rate_after"] = _rate(out["calls_after"], out["population"])
-    out["rate_change"] = (out["rate_after"] - out["rate_before"]).round(2)
-    out["small_numbers"] = out[["calls_before", "calls_after"]].min(axis=1) < SMALL_NUMBER
-    return out.sort_values(["change", "area"], ascending=[False, True]).reset_index(drop=True)
+    counts_sql = ("SELECT area, count(*) FILTER (WHERE call_date BETWEEN ? AND ?) AS calls_before, "
+                  "count(*) FILTER (WHERE call_date BETWEEN ? AND ?) AS calls_after "
+                  f"FROM calls WHERE {where} GROUP BY area")
+    rates = "".join(f", {_rate_sql(f'coalesce(c.calls_{p}, 0)')} AS rate_{p}"
+                    for p in ("before", "after"))
+    sql, area_params = _every_area_sql(filters, counts_sql, ["calls_before", "calls_after"], rates)
+    return snapshot.query(
+        "SELECT area, population, calls_before, calls_after, calls_after - calls_before AS change, "
+        "round_even((calls_after - calls_before) * 100.0 / nullif(calls_before, 0), 1) AS pct_change, "
+        "rate_before, rate_after, round_even(rate_after - rate_before, 2) AS rate_change, "
+        f"least(calls_before, calls_after) < {SMALL_NUMBER} AS small_numbers "
+        f"FROM ({sql}) ORDER BY change DESC, area",
+        [*before, *after, *params, *area_params])
 
 
 # --- display helpers (public suppression) ----------------------------------------------------
