@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from response_atlas.analysis.repeats import (
+    RANKED_COLUMNS,
     RepeatRule,
     RepeatSettingsError,
     area_totals,
@@ -14,6 +16,7 @@ from response_atlas.analysis.repeats import (
     count_block_calls,
     find_repeat_locations,
     location_timeline,
+    rank_repeat_locations,
     summarize_repeats,
 )
 from tests.unit.test_repeats_helpers import all_of_2025, make_snapshot
@@ -114,6 +117,10 @@ def test_dv_and_overdose_never_at_block_level_but_in_area_totals(tmp_path):
     # A QRT visit would reveal an overdose at the block: not shown as a team contact there.
     assert not bool(table.iloc[0]["team_contact"])
     assert count_block_calls(snap, filters) == {"calls": 2, "locations": 1}
+    # no repeat location under 3 in 90 days: the one-scan ranking still carries the totals
+    none = rank_repeat_locations(snap, filters, RepeatRule(3, 90))
+    assert none.ranked.empty and list(none.ranked.columns) == list(RANKED_COLUMNS)
+    assert none.block == {"calls": 2, "locations": 1}
     timeline = location_timeline(snap, filters, "45XX ELM ST")
     assert timeline.calls.empty and timeline.contacts.empty
     pine = location_timeline(snap, filters, "6XX PINE ST")
@@ -137,6 +144,11 @@ def test_tiny_snapshot_figures(tiny_snapshot):
     assert list(table["calls"][:2]) == [12, 10]
     assert "45XX ELM ST" not in set(table["address"])
     summary = summarize_repeats(table, count_block_calls(tiny_snapshot, filters))
+    ranking = rank_repeat_locations(tiny_snapshot, filters)
+    pd.testing.assert_frame_equal(ranking.ranked, table)
+    assert ranking.block == count_block_calls(tiny_snapshot, filters)
+    nothing = rank_repeat_locations(tiny_snapshot, all_of_2025(areas=("Nowhere",)))
+    assert nothing.ranked.empty and nothing.block == {"calls": 0, "locations": 0}
     # 48 calls minus 4 DV = 44 block-level calls at 6 blocks, all of them repeat locations.
     assert (summary["block_calls"], summary["repeat_locations"], summary["repeat_calls"]) == (
         44, 6, 44)

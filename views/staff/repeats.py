@@ -11,9 +11,8 @@ from response_atlas.analysis.repeats import (
     area_totals,
     before_after,
     compute_concentration,
-    count_block_calls,
-    find_repeat_locations,
     location_timeline,
+    rank_repeat_locations,
     summarize_repeats,
 )
 from response_atlas.privacy import defer_csv, escape_text
@@ -26,6 +25,7 @@ from response_atlas.viz.repeats_figures import (
     MAP_MARKER_CAP,
     before_after_figure,
     concentration_figure,
+    ranked_table,
     repeat_map,
     timeline_figure,
 )
@@ -76,9 +76,9 @@ window_days = WINDOWS.get(window_label) or c3.number_input(
 )
 rule = RepeatRule(int(threshold), int(window_days))
 
-ranked = cached_query(snap, find_repeat_locations, filters, rule)
-block = cached_query(snap, count_block_calls, filters)
-summary = summarize_repeats(ranked, block)
+ranking = cached_query(snap, rank_repeat_locations, filters, rule)
+ranked = ranking.ranked
+summary = summarize_repeats(ranked, ranking.block)
 
 m1, m2, m3 = st.columns(3)
 m1.metric("Repeat locations", f"{summary['repeat_locations']:,}",
@@ -103,16 +103,7 @@ if view == "Ranked list":
         st.info(f"No block has {rule.describe()} with these filters. Try a lower number of calls, "
                 "a longer window or a wider period.")
     else:
-        table = ranked.assign(
-            team_contact=ranked["team_contact"].map({True: "yes", False: "no"}),
-            first_call=ranked["first_call"].dt.strftime("%Y-%m-%d"),
-            last_call=ranked["last_call"].dt.strftime("%Y-%m-%d"),
-            alternative_share=(ranked["alternative_share"] * 100).round(0),
-        )[["rank", "address", "area", "calls", "peak_window_calls", "alternative_share",
-           "team_contact", "contacts", "first_call", "last_call", "categories"]]
-        table.columns = ["Rank", "Address (block)", "Area", "Calls", "Most in one window",
-                         "Alternative-eligible (%)", "Team contact", "Contacts", "First call",
-                         "Last call", "Call types"]
+        table = ranked_table(ranked)
         event = st.dataframe(
             table, hide_index=True, on_select="rerun", selection_mode="single-row",
             key="rep_table", width="stretch",

@@ -115,8 +115,9 @@ def _contacts_source(snapshot: Snapshot) -> str:
 
 
 def _repeat_ctes(snapshot: Snapshot, filters: Filters, rule: RepeatRule) -> tuple[str, list]:
-    """CTEs ``block_calls``, ``per_loc``, ``windowed``, ``repeat_addr``, ``repeat_calls`` (the
-    block calls of repeat locations), ``loc_area``, ``loc_contacts``.
+    """CTEs ``block_calls``, ``all_loc`` (every block location), ``per_loc`` (those with enough
+    calls), ``windowed``, ``repeat_addr``, ``repeat_calls`` (the block calls of repeat
+    locations), ``loc_area``, ``loc_contacts``.
 
     The rolling count sums each location's calls per day over ``[day, day + window_days - 1]``
     (RANGE frame): so day 0 and day 89 share a 90-day window. Only locations with at least
@@ -128,13 +129,14 @@ def _repeat_ctes(snapshot: Snapshot, filters: Filters, rule: RepeatRule) -> tupl
     threshold = int(rule.threshold)
     sql = f"""
     WITH {block_sql},
-    per_loc AS (
+    all_loc AS (
         SELECT address, count(*) AS calls, min(received_at) AS first_call,
                max(received_at) AS last_call,
                avg(CASE WHEN tier = 'alternative' THEN 1.0 ELSE 0.0 END) AS alternative_share,
                avg(lat) AS lat, avg(lon) AS lon
-        FROM block_calls GROUP BY address HAVING count(*) >= {threshold}
+        FROM block_calls GROUP BY address
     ),
+    per_loc AS (SELECT * FROM all_loc WHERE calls >= {threshold}),
     windowed AS (
         SELECT address, call_date, sum(n) OVER (
                    PARTITION BY address ORDER BY call_date
@@ -183,6 +185,60 @@ RANKED_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class RepeatRanking:
+    """The ranked repeat locations and the block-level totals they are a share of."""
+
+    ranked: pd.DataFrame  # see find_repeat_locations
+    block: dict  # calls, locations: as count_block_calls
+
+
+def rank_repeat_locations(
+    snapshot: Snapshot, filters: Filters, rule: RepeatRule = RepeatRule()
+) -> RepeatRanking:
+    """:func:`find_repeat_locations` and :func:`count_block_calls` from one scan of the calls
+    (the page's headline needs both; a second statement scanned them again)."""
+    ctes, params = _repeat_ctes(snapshot, filters, rule)
+    sql = f"""{ctes},
+    cats AS (
+        SELECT address, string_agg(category, ',' ORDER BY n DESC, category) AS categories
+        FROM (SELECT address, coalesce(category, 'unclassified') AS category, count(*) AS n
+              FROM repeat_calls GROUP BY ALL)
+        GROUP BY address
+    ),
+    ranked AS (
+        SELECT l.address, a.area, l.calls, r.peak_window_calls, r.busiest_window_start,
+               c.categories, l.first_call, l.last_call, l.alternative_share,
+               coalesce(k.contacts, 0) AS contacts, k.first_contact, l.lat, l.lon
+        FROM repeat_addr r
+        JOIN per_loc l USING (address)
+        JOIN loc_area a USING (address)
+        JOIN cats c USING (address)
+        LEFT JOIN loc_contacts k USING (address)
+    )
+    -- one row even without repeat locations: it carries the block totals
+    SELECT t.block_calls, t.block_locations, ranked.*
+    FROM (SELECT coalesce(sum(calls), 0) AS block_calls, count(*) AS block_locations
+          FROM all_loc) t
+    LEFT JOIN ranked ON true
+    ORDER BY ranked.calls DESC, ranked.address
+    """
+    df = snapshot.query(sql, params)
+    block = {"calls": int(df["block_calls"].iloc[0]), "locations": int(df["block_locations"].iloc[0])}
+    df = df[df["address"].notna()].reset_index(drop=True)
+    if df.empty:
+        return RepeatRanking(pd.DataFrame({c: pd.Series(dtype=object) for c in RANKED_COLUMNS}),
+                             block)
+    df["calls"] = df["calls"].astype(int)
+    df["peak_window_calls"] = df["peak_window_calls"].astype(int)
+    df["contacts"] = df["contacts"].astype(int)
+    df["team_contact"] = df["contacts"] > 0
+    df["categories"] = df["categories"].map(_label_categories)
+    df["busiest_window_start"] = pd.to_datetime(df["busiest_window_start"]).dt.date
+    df.insert(0, "rank", np.arange(1, len(df) + 1))
+    return RepeatRanking(df[list(RANKED_COLUMNS)].reset_index(drop=True), block)
+
+
 def find_repeat_locations(
     snapshot: Snapshot, filters: Filters, rule: RepeatRule = RepeatRule()
 ) -> pd.DataFrame:
@@ -195,35 +251,7 @@ def find_repeat_locations(
     ``lat, lon`` (mean of the published, offset coordinates). Ranked by calls (descending), then
     address, so ties always come out in the same order.
     """
-    ctes, params = _repeat_ctes(snapshot, filters, rule)
-    sql = f"""{ctes},
-    cats AS (
-        SELECT address, string_agg(category, ',' ORDER BY n DESC, category) AS categories
-        FROM (SELECT address, coalesce(category, 'unclassified') AS category, count(*) AS n
-              FROM repeat_calls GROUP BY ALL)
-        GROUP BY address
-    )
-    SELECT l.address, a.area, l.calls, r.peak_window_calls, r.busiest_window_start,
-           c.categories, l.first_call, l.last_call, l.alternative_share,
-           coalesce(k.contacts, 0) AS contacts, k.first_contact, l.lat, l.lon
-    FROM repeat_addr r
-    JOIN per_loc l USING (address)
-    JOIN loc_area a USING (address)
-    JOIN cats c USING (address)
-    LEFT JOIN loc_contacts k USING (address)
-    ORDER BY l.calls DESC, l.address
-    """
-    df = snapshot.query(sql, params)
-    if df.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in RANKED_COLUMNS})
-    df["calls"] = df["calls"].astype(int)
-    df["peak_window_calls"] = df["peak_window_calls"].astype(int)
-    df["contacts"] = df["contacts"].astype(int)
-    df["team_contact"] = df["contacts"] > 0
-    df["categories"] = df["categories"].map(_label_categories)
-    df["busiest_window_start"] = pd.to_datetime(df["busiest_window_start"]).dt.date
-    df.insert(0, "rank", np.arange(1, len(df) + 1))
-    return df[list(RANKED_COLUMNS)].reset_index(drop=True)
+    return rank_repeat_locations(snapshot, filters, rule).ranked
 
 
 def count_repeat_locations(snapshot: Snapshot, filters: Filters,
