@@ -15,6 +15,7 @@ from response_atlas.viz.repeats_figures import (
     before_after_figure,
     concentration_figure,
     marker_radius,
+    ranked_table,
     repeat_map,
     timeline_figure,
 )
@@ -44,6 +45,24 @@ def test_repeat_map_one_escaped_marker_per_location_capped():
     assert "Alpha &amp; Sons" in html
 
 
+def test_ranked_table_plain_headers_days_and_shares():
+    ranked = _ranked(2).assign(
+        contacts=[1, 0],
+        first_call=pd.to_datetime(["2025-01-05 23:59:59", "2025-02-01 00:00:00"]),
+        last_call=pd.to_datetime(["2025-03-01 08:00", None]),
+        alternative_share=[0.456, 1.0],
+    )
+    table = ranked_table(ranked)
+    assert list(table.columns) == [
+        "Rank", "Address (block)", "Area", "Calls", "Most in one window",
+        "Alternative-eligible (%)", "Team contact", "Contacts", "First call", "Last call",
+        "Call types"]
+    assert list(table["First call"]) == ["2025-01-05", "2025-02-01"]  # the day, never rounded up
+    assert table["Last call"].iloc[0] == "2025-03-01" and pd.isna(table["Last call"].iloc[1])
+    assert list(table["Alternative-eligible (%)"]) == [46.0, 100.0]
+    assert list(table["Team contact"]) == ["yes", "no"]
+
+
 def test_marker_radius_grows_with_calls_within_bounds():
     assert marker_radius(0, 10) == 4.0
     assert marker_radius(10, 10) == pytest.approx(22.0)
@@ -70,8 +89,11 @@ def test_timeline_figure_points_by_category_and_contact_lines():
     assert len(fig.data[0].x) == 2 and len(fig.data[1].x) == 1
     assert len(fig.layout.shapes) == 1  # one vertical line per contact
     assert "&lt;b&gt;NUISANCE" in fig.data[1].text[0]
-    assert list(fig.data[0].text) == ["MHC - NON-VIOLENT<br>01 Jan 2025 10:00<br>CLOSED",
-                                      "MHC - NON-VIOLENT<br>01 Feb 2025 09:00<br>CLOSED"]
+    assert list(fig.data[0].text) == ["MHC - NON-VIOLENT"] * 2
+    assert list(fig.data[0].customdata) == ["CLOSED"] * 2
+    # the browser writes the time received between them, as "01 Jan 2025 10:00"
+    assert fig.data[0].hovertemplate == \
+        "%{text}<br>%{x|%d %b %Y %H:%M}<br>%{customdata}<extra></extra>"
 
 
 def test_timeline_hover_leaves_missing_text_empty():
@@ -86,8 +108,8 @@ def test_timeline_hover_leaves_missing_text_empty():
     empty = pd.DataFrame(columns=["contact_id", "call_id", "team_id", "program", "contact_at",
                                   "outcome"])
     fig = timeline_figure(LocationTimeline("12XX MAIN ST", calls, empty))
-    assert list(fig.data[0].text) == ["MHC<br>01 Jan 2025 10:00<br>",
-                                      "<br>05 Jan 2025 11:00<br>CLOSED"]
+    assert list(fig.data[0].text) == ["MHC", ""]
+    assert list(fig.data[0].customdata) == ["", "CLOSED"]
     assert not fig.layout.shapes
 
 

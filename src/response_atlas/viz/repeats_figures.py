@@ -129,6 +129,36 @@ def concentration_figure(conc: Concentration) -> go.Figure:
     return fig
 
 
+RANKED_TABLE_COLUMNS = {
+    "rank": "Rank", "address": "Address (block)", "area": "Area", "calls": "Calls",
+    "peak_window_calls": "Most in one window", "alternative_share": "Alternative-eligible (%)",
+    "team_contact": "Team contact", "contacts": "Contacts", "first_call": "First call",
+    "last_call": "Last call", "categories": "Call types",
+}
+
+
+def _days(timestamps: pd.Series) -> np.ndarray:
+    """Timestamps as ``YYYY-MM-DD`` text (numpy's own day format: thousands of rows in well
+    under a millisecond, where ``strftime`` took tens); missing stays missing."""
+    values = timestamps.to_numpy(dtype="datetime64[ns]")
+    return np.where(np.isnat(values), None, values.astype("datetime64[D]").astype(str))
+
+
+def ranked_table(ranked: pd.DataFrame) -> pd.DataFrame:
+    """The ranked repeat locations as the page shows and downloads them (plain headers)."""
+    table = ranked.assign(
+        team_contact=ranked["team_contact"].map({True: "yes", False: "no"}),
+        first_call=_days(ranked["first_call"]),
+        last_call=_days(ranked["last_call"]),
+        alternative_share=(ranked["alternative_share"] * 100).round(0),
+    )[list(RANKED_TABLE_COLUMNS)]
+    return table.rename(columns=RANKED_TABLE_COLUMNS)
+
+
+# A call's hover: incident code, the time received (formatted by plotly.js), disposition.
+CALL_HOVER = "%{text}<br>%{x|%d %b %Y %H:%M}<br>%{customdata}<extra></extra>"
+
+
 def _escaped(values: pd.Series) -> pd.Series:
     """``escape_text`` of each value, computed once per distinct value (codes repeat a lot)."""
     return values.map({v: escape_text(v) for v in pd.unique(values)})
@@ -143,10 +173,11 @@ def timeline_figure(timeline: LocationTimeline) -> go.Figure:
     # Busy locations have thousands of calls: smaller, translucent points keep the rhythm visible.
     dense = len(calls) > 150
     # Hover text and y labels go in as numpy arrays: plotly copies arrays as they are, while
-    # lists are checked value by value (a busy block has thousands of calls).
-    hover = (_escaped(calls["incident_code"]) + "<br>"
-             + calls["received_at"].dt.strftime("%d %b %Y %H:%M") + "<br>"
-             + _escaped(calls["disposition"])).to_numpy(dtype=object)
+    # lists are checked value by value (a busy block has thousands of calls). The browser
+    # writes the date (CALL_HOVER): formatting thousands of timestamps here cost more than
+    # the rest of the figure.
+    codes = _escaped(calls["incident_code"]).to_numpy(dtype=object)
+    dispositions = _escaped(calls["disposition"]).to_numpy(dtype=object)
     for cat in present:
         keep = (calls["category"] == cat).to_numpy()
         label = CATEGORY_LABELS.get(cat, cat)
@@ -156,7 +187,7 @@ def timeline_figure(timeline: LocationTimeline) -> go.Figure:
             marker={"color": color_for(CATEGORY_COLORS, cat), "size": 6 if dense else 11,
                     "opacity": 0.45 if dense else 1.0,
                     "line": {"color": "#222", "width": 0 if dense else 1}},
-            text=hover[keep], hovertemplate="%{text}<extra></extra>",
+            text=codes[keep], customdata=dispositions[keep], hovertemplate=CALL_HOVER,
         ))
     if not contacts.empty:
         y_labels = [CATEGORY_LABELS.get(c, c) for c in present] or [""]
