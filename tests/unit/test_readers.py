@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -60,6 +62,17 @@ def test_no_final_newline_and_blank_lines(tmp_path):
     (tmp_path / "c.csv").write_bytes(b"a,b\n1,2\n\n3,4")
     assert count_lines(tmp_path / "c.csv") == 4
     assert read_csv_text(tmp_path / "c.csv").table.column("a").to_pylist() == ["1", "3"]
+
+
+def test_count_lines_across_read_blocks_hashes_the_whole_file(tmp_path):
+    # 9 MB: the count and the hash go over three 4 MB blocks, a line broken between two
+    data = b"".join(b"%07d,xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n" % i for i in range(240_000)) + b"end"
+    (tmp_path / "big.csv").write_bytes(data)
+    digest = hashlib.sha256()
+    assert count_lines(tmp_path / "big.csv", digest) == 240_001 == data.count(b"\n") + 1
+    assert digest.hexdigest() == hashlib.sha256(data).hexdigest()
+    (tmp_path / "empty.csv").write_bytes(b"")
+    assert count_lines(tmp_path / "empty.csv") == 0
 
 
 @pytest.mark.parametrize("values", [
