@@ -127,6 +127,11 @@ def test_area_table_public_and_staff(tiny_snapshot):
     assert public.loc["Beta", "Calls per 1,000 residents"] == "0.0"
     staff = calls.area_table(calls.area_counts(tiny_snapshot, dv), public=False).set_index("Area")
     assert staff.loc["Alpha", "Calls"] == 4
+    # plain words for the kind of area, whole residents
+    assert staff.loc["Gamma", "Kind"] == "Municipality"
+    assert str(staff["Residents"].dtype) == "Int64" and staff.loc["Beta", "Residents"] == 2000
+    counts = calls.area_counts(tiny_snapshot, dv).assign(kind="cincinnati_neighborhood")
+    assert set(calls.area_table(counts, public=False)["Kind"]) == {"Cincinnati neighborhood"}
 
 
 def test_default_periods():

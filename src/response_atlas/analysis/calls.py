@@ -280,6 +280,10 @@ def _text(value: object, fmt: str) -> str:
 def area_table(counts: pd.DataFrame, public: bool = True, threshold: int = 10) -> pd.DataFrame:
     """The table of areas (``counts`` from :func:`area_counts`) for display and download, with
     plain-language column names."""
+    counts = counts.assign(
+        kind=counts["kind"].str.replace("_", " ").str.capitalize(),  # "Cincinnati neighborhood"
+        population=counts["population"].round().astype("Int64"),  # residents are whole people
+    )
     if public:
         counts = suppress_columns(counts, "calls", ("rate_per_1000",), threshold)
     return counts.rename(columns={
