@@ -5,8 +5,9 @@
 Per size, in a temporary data folder under /tmp (deleted afterwards):
 
 1. ``python -m response_atlas demo --calls N`` writes the extracts.
-2. DuckDB's bare ``read_csv`` of ``calls.csv`` and a full refresh, each in a fresh subprocess
-   (repeated; the best wall time and its CPU time are kept, because the machine is shared).
+2. DuckDB's bare ``read_csv`` of ``calls.csv`` and a full refresh, each in a fresh subprocess,
+   taking turns (repeated; the best wall time and its CPU time are kept, because the machine
+   is shared and its speed drifts: runs in turn meet the same conditions).
 3. One subprocess plays the server: every page of ``pages_registry.PAGES`` runs through ``app.py``
    with ``streamlit.testing.v1.AppTest`` as staff (the role that sees every page), first with cold
    caches (first load), then after a sidebar filter change (call type), three times with different
@@ -94,7 +95,21 @@ def run_child(mode: str, *args: str, data_dir: Path | None = None) -> dict:
 
 def best_of(mode: str, repeat: int, *args: str, data_dir: Path | None = None) -> dict:
     """The run with the lowest wall time out of ``repeat`` fresh-process runs."""
-    runs = [run_child(mode, *args, data_dir=data_dir) for _ in range(repeat)]
+    return _fastest([run_child(mode, *args, data_dir=data_dir) for _ in range(repeat)])
+
+
+def best_of_each(modes: tuple[str, ...], repeat: int, *args: str) -> dict[str, dict]:
+    """:func:`best_of` for several modes run in turn (A, B, A, B, ...): on a shared machine
+    whose speed drifts, both sides of a ratio then meet the same conditions."""
+    runs: dict[str, list[dict]] = {mode: [] for mode in modes}
+    for _ in range(repeat):
+        for mode in modes:
+            runs[mode].append(run_child(mode, *args))
+    return {mode: _fastest(found) for mode, found in runs.items()}
+
+
+def _fastest(runs: list[dict]) -> dict:
+    """The run with the lowest wall time, with every run's seconds and the highest peak memory."""
     best = min(runs, key=lambda r: r["seconds"])
     best["all_seconds"] = [round(r["seconds"], 2) for r in runs]
     best["rss_mb"] = max(r["rss_mb"] for r in runs)
@@ -349,9 +364,8 @@ def measure_size(calls: int, repeat: int, only: str, work: Path) -> dict:
                        env=_python_env(), cwd=PROJECT_ROOT)
     out["csv_mb"] = (data_dir / "calls.csv").stat().st_size / 1e6
     log(f"demo written in {c.wall:.1f} s ({out['csv_mb']:.0f} MB CSV)")
-    out["read_csv"] = best_of("read_csv", repeat, str(data_dir))
+    out.update(best_of_each(("read_csv", "refresh"), repeat, str(data_dir)))
     log(f"duckdb read_csv {out['read_csv']['all_seconds']} s")
-    out["refresh"] = best_of("refresh", repeat, str(data_dir))
     log(f"refresh {out['refresh']['all_seconds']} s, peak {out['refresh']['rss_mb']:.0f} MB")
     out["server"] = run_child("pages", str(data_dir), str(record), only, data_dir=data_dir)
     log(f"pages done, server peak {out['server']['rss_mb']:.0f} MB")
@@ -436,8 +450,10 @@ def verdicts(sizes: list[dict]) -> list[str]:
     out.append(f"- server peak memory < {TARGET_RSS_MB / 1024:.1f} GB: "
                + ("met" if rss < TARGET_RSS_MB else "NOT met") + f" ({rss:.0f} MB)")
     ratio = big["refresh"]["seconds"] / big["read_csv"]["seconds"]
+    cpu_ratio = big["refresh"]["cpu"] / big["read_csv"]["cpu"]  # steadier on a busy machine
     out.append(f"- refresh < {TARGET_REFRESH_RATIO:.0f}x DuckDB read_csv: "
-               + ("met" if ratio < TARGET_REFRESH_RATIO else "NOT met") + f" ({ratio:.1f}x)")
+               + ("met" if ratio < TARGET_REFRESH_RATIO else "NOT met")
+               + f" ({ratio:.1f}x; CPU time {cpu_ratio:.1f}x)")
     return out
 
 
