@@ -83,6 +83,16 @@ def test_every_csv_download_in_the_views_goes_through_defer_csv():
     assert csv_calls >= 10  # the check saw the downloads (calls map, equity, outcomes, staff)
 
 
+def test_every_map_in_the_views_is_drawn_through_show_map():
+    # ui.map_view.show_map skips st_folium's second render of every layer (issue 12)
+    shown = 0
+    for path in VIEWS:
+        text = path.read_text()
+        assert "st_folium" not in text, f"{path.relative_to(ROOT)} calls st_folium directly"
+        shown += text.count("show_map(")
+    assert shown >= 7  # the check saw the maps (overview, calls x2, equity x2, coverage x2, ...)
+
+
 def test_the_download_check_notices_a_raw_csv(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text('st.download_button("CSV", frame.to_csv(), "x.csv", "text/csv")\n')
