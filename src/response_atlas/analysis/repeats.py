@@ -84,7 +84,7 @@ def _block_calls_cte(filters: Filters, materialized: bool = False) -> tuple[str,
     where, params = _block_where(filters)
     sql = f"""
     block_calls AS {"MATERIALIZED " if materialized else ""}(
-        SELECT call_id, address, area, call_date, received_at, category, tier, lat, lon
+        SELECT address, area, call_date, received_at, category, tier, lat, lon
         FROM calls WHERE {where}
     )"""
     return sql, params
@@ -125,6 +125,8 @@ def _repeat_ctes(snapshot: Snapshot, filters: Filters, rule: RepeatRule) -> tupl
     work runs on those alone (at 5M calls a third of the query time of doing it for every block).
     """
     block_sql, params = _block_calls_cte(filters, materialized=True)
+    where, where_params = _block_where(filters)
+    contacts = _contacts_source(snapshot)
     span = int(rule.window_days) - 1
     threshold = int(rule.threshold)
     sql = f"""
@@ -162,12 +164,18 @@ def _repeat_ctes(snapshot: Snapshot, filters: Filters, rule: RepeatRule) -> tupl
         GROUP BY address
     ),
     loc_contacts AS (
+        -- From a second, narrow scan of the calls that have a visible contact, not from the
+        -- block calls: carrying every call's id through them cost a third of the query when
+        -- no call type is chosen (1.5 s at 5M calls).
         SELECT b.address, count(DISTINCT c.contact_id) AS contacts,
                min(c.contact_at) AS first_contact
-        FROM repeat_calls b JOIN {_contacts_source(snapshot)} c ON c.call_id = b.call_id
+        FROM {contacts} c
+        JOIN (SELECT call_id, address FROM calls WHERE {where}
+              AND call_id IN (SELECT call_id FROM {contacts} v)) b ON b.call_id = c.call_id
+        SEMI JOIN repeat_addr r ON r.address = b.address
         GROUP BY b.address
     )"""
-    return sql, params
+    return sql, [*params, *where_params]
 
 
 def _label_categories(codes: str | None) -> str:
