@@ -118,6 +118,16 @@ def test_suppression_hides_small_counts_and_one_complement():
     assert two.tolist() == [True, True, False]
 
 
+def test_suppressed_columns_keep_whole_numbers_whole():
+    # (two small counts: no complementary cell is hidden)
+    frame = pd.DataFrame({"calls": [3, 4, 1200], "change": [2, 1, -1500],
+                          "rate": [0.25, 0.5, 12.0]})
+    shown = calls.suppress_columns(frame, "calls", ("change", "rate"))
+    assert shown.to_dict("list") == {"calls": [SUPPRESSED_LABEL] * 2 + ["1,200"],
+                                     "change": ["not shown"] * 2 + ["-1,500"],
+                                     "rate": ["not shown"] * 2 + ["12.0"]}
+
+
 def test_area_table_public_and_staff(tiny_snapshot):
     dv = ALL.with_(categories=("domestic_violence",))
     public = calls.area_table(calls.area_counts(tiny_snapshot, dv), public=True).set_index("Area")

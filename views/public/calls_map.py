@@ -27,6 +27,8 @@ INTRO = (
     "it under *Area details*) to see its calls by type, tier, month and hour. Every choice is in "
     "the page link, so a copied link opens the same view."
 )
+# Residents with thousands separators (counts stay as they are: public views turn small ones to text)
+RESIDENTS_COLUMN = {"Residents": st.column_config.NumberColumn(format="localized")}
 SENSITIVE_NOTE = (
     "Domestic violence and overdose / substance use calls are never shown below area level: the "
     "hexagon, heat and hot-spot layers leave them out, for everyone."
@@ -182,7 +184,7 @@ with side_col:
 
 st.subheader("Calls by area")
 table = calls.area_table(counts, public, threshold)
-st.dataframe(table, hide_index=True, key="area_table")
+st.dataframe(table, hide_index=True, key="area_table", column_config=RESIDENTS_COLUMN)
 st.download_button("Download this table (CSV)", defer_csv(table), "calls_by_area.csv",
                    "text/csv", key="area_table_csv")
 
@@ -228,6 +230,6 @@ else:
             "calls_after": "Calls after", "change": "Change", "pct_change": "Change %",
             "rate_before": "Per 1,000 before", "rate_after": "Per 1,000 after",
             "rate_change": "Change per 1,000", "small_numbers": "Note"}),
-            hide_index=True, key="compare_table")
+            hide_index=True, key="compare_table", column_config=RESIDENTS_COLUMN)
         st.caption(f"'Small numbers': fewer than {calls.SMALL_NUMBER} calls in a period, so the "
                    "change is mostly chance.")

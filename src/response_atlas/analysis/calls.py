@@ -266,7 +266,9 @@ def suppress_columns(
     out[count_col] = [SUPPRESSED_LABEL if hide else _text(v, "{:,.0f}")
                       for hide, v in zip(mask, out[count_col], strict=True)]
     for column in derived_cols:
-        out[column] = [HIDDEN_LABEL if hide else _text(v, "{:,.1f}")
+        # whole numbers (a change in calls) stay whole; rates and percentages get one decimal
+        fmt = "{:,.0f}" if pd.api.types.is_integer_dtype(out[column]) else "{:,.1f}"
+        out[column] = [HIDDEN_LABEL if hide else _text(v, fmt)
                        for hide, v in zip(mask, out[column], strict=True)]
     return out
 
