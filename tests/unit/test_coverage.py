@@ -214,6 +214,12 @@ def test_tiny_gap_matrix_and_maps(tiny_data):
     assert list(overlay) == ["ARC-1"] and overlay["ARC-1"][0, 7:15].tolist() == [1.0] * 8
     gaps = cv.gap_areas(tiny_data)
     assert gaps[["area", "uncovered"]].values.tolist() == [["Alpha", 7], ["Beta", 4]]
+    # the page hands over the per-area table it already has: the same answers
+    by_area = cv.coverage_by_area(tiny_data, "ARC")
+    pd.testing.assert_frame_equal(cv.gap_areas(tiny_data, program="ARC", by_area=by_area),
+                                  cv.gap_areas(tiny_data, program="ARC"))
+    assert cv.unplaced_uncovered(tiny_data, "ARC", by_area=by_area) == \
+        cv.unplaced_uncovered(tiny_data, "ARC")
     hexes = cv.gap_hexagons(tiny_data)
     assert hexes["uncovered"].sum() == 7  # the 4 domestic calls are never in a hexagon
 

@@ -155,8 +155,8 @@ def show_where_tab() -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("##### Areas with the most uncovered eligible calls")
-        gaps = gap_areas(data, top=10, program=program)
-        unplaced = unplaced_uncovered(data, program)
+        gaps = gap_areas(data, top=10, program=program, by_area=area_values)
+        unplaced = unplaced_uncovered(data, program, by_area=area_values)
         if unplaced:
             st.caption(
                 f"Plus {unplaced:,} uncovered eligible calls with no usable location "

@@ -393,17 +393,21 @@ def schedule_matrices(teams: Sequence[Team], program: str | None = None) -> dict
     }
 
 
-def gap_areas(data: CoverageData, top: int = 10, program: str | None = None) -> pd.DataFrame:
+def gap_areas(data: CoverageData, top: int = 10, program: str | None = None,
+              by_area: pd.DataFrame | None = None) -> pd.DataFrame:
     """The ``top`` areas with the most uncovered eligible calls (calls with no location or
-    outside the county are not an area: see :func:`unplaced_uncovered`)."""
-    out = coverage_by_area(data, program)
+    outside the county are not an area: see :func:`unplaced_uncovered`). ``by_area``: the
+    :func:`coverage_by_area` of the same data and program, when the caller has it already."""
+    out = coverage_by_area(data, program) if by_area is None else by_area
     out = out[(out["uncovered"] > 0) & ~out["area"].isin(UNPLACED_AREAS)]
     return out.head(top).reset_index(drop=True)
 
 
-def unplaced_uncovered(data: CoverageData, program: str | None = None) -> int:
-    """Uncovered eligible calls with no usable location (or outside the county)."""
-    out = coverage_by_area(data, program)
+def unplaced_uncovered(data: CoverageData, program: str | None = None,
+                       by_area: pd.DataFrame | None = None) -> int:
+    """Uncovered eligible calls with no usable location (or outside the county); ``by_area``
+    as for :func:`gap_areas`."""
+    out = coverage_by_area(data, program) if by_area is None else by_area
     return int(out.loc[out["area"].isin(UNPLACED_AREAS), "uncovered"].sum())
 
 

@@ -109,8 +109,7 @@ def zone_tooltip_frame(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             "schedule": zones["schedule"].map(escape_text),
             "program_code": zones["program"].astype(str),
         },
-        geometry=zones.geometry.values,
-        crs=zones.crs,
+        geometry=zones.geometry.values,  # (which carry the CRS: naming it again is a slow compare)
     )
     return out
 
