@@ -165,8 +165,8 @@ def _repeat_ctes(snapshot: Snapshot, filters: Filters, rule: RepeatRule) -> tupl
     ),
     loc_contacts AS (
         -- From a second, narrow scan of the calls that have a visible contact, not from the
-        -- block calls: carrying every call's id through them cost a third of the query when
-        -- no call type is chosen (1.5 s at 5M calls).
+        -- block calls: carrying every call's id through them cost almost half the query when
+        -- no call type is chosen (at 5M calls 2.8 s with them, 1.5 s this way).
         SELECT b.address, count(DISTINCT c.contact_id) AS contacts,
                min(c.contact_at) AS first_contact
         FROM {contacts} c
