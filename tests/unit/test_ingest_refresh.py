@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -244,3 +246,13 @@ def test_keep_prunes_old_snapshots_and_cli(tmp_path, capsys):
     assert len([p for p in (data / "snapshots").iterdir() if p.is_dir() and not p.name.startswith(".")]) == 2
     assert main(["--data", str(data), "--quiet"]) == 0
     assert "refresh OK" in capsys.readouterr().out
+
+
+def test_the_refresh_command_keeps_freed_memory_in_its_own_process():
+    # Process-wide allocator settings: checked in a child, so this test process keeps the default.
+    code = ("import pyarrow as pa; from response_atlas.ingest.refresh import keep_freed_memory; "
+            "before = pa.default_memory_pool().backend_name; glibc = keep_freed_memory(); "
+            "print(before, pa.default_memory_pool().backend_name, glibc)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after, glibc = out.stdout.split()
+    assert before != "jemalloc" and after == "jemalloc" and glibc == "True"

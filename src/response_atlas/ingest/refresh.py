@@ -128,15 +128,38 @@ def keep_freed_memory() -> bool:
     is a process of its own, so what is kept back is returned when it exits; a server that
     refreshes in-process (first start, the triage page) keeps the default. Returns whether the
     setting took (False off glibc).
+
+    Arrow's own allocations get the same treatment (:func:`keep_arrow_memory`).
     """
     import ctypes
 
+    keep_arrow_memory()
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
         return False
     m_trim_threshold, m_mmap_threshold = -1, -3  # mallopt parameter numbers (malloc.h)
     return bool(libc.mallopt(m_mmap_threshold, 1 << 30) and libc.mallopt(m_trim_threshold, 2**31 - 1))
+
+
+def keep_arrow_memory() -> bool:
+    """Let Arrow keep freed memory too: jemalloc with its decay off, instead of pyarrow's default
+    mimalloc, which hands freed pages back to the kernel after 10 ms.
+
+    On the shared development VM, touching memory handed back cost more kernel time than the
+    refresh's own work (5M calls: 21 s of system time against 14 s of user time); with this, 9 to
+    11 s, and the refresh took a fifth less time, for about 0.5 GB more peak memory. Returns
+    whether it took (False when pyarrow was built without jemalloc).
+    """
+    import pyarrow as pa
+
+    try:
+        pool = pa.jemalloc_memory_pool()
+        pa.jemalloc_set_decay_ms(-1)
+    except NotImplementedError:  # (pyarrow's ArrowNotImplementedError is one)
+        return False
+    pa.set_memory_pool(pool)
+    return True
 
 
 def import_refresh_modules() -> None:
