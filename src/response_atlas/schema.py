@@ -203,6 +203,11 @@ DERIVED_CALL_SQL: dict[str, str] = {
     "zone_key": "coalesce(array_to_string(list_sort(zone_ids), '|'), '')",
 }
 
+
+def zone_key_ids(key: object) -> set[str]:
+    """The zone ids in a ``zone_key`` (the text ``DERIVED_CALL_SQL`` makes): none for ''."""
+    return set(str(key).split("|")) - {""}
+
 SNAPSHOT_CONTACT_COLUMNS: dict[str, str] = {
     "contact_id": "VARCHAR",
     "call_id": "VARCHAR nullable",

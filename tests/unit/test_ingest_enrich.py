@@ -12,6 +12,7 @@ from shapely.geometry import box
 
 from response_atlas.ingest.enrich import assign_areas, assign_zones, fix_coordinates, zone_keys
 from response_atlas.ingest.refresh import run_refresh
+from response_atlas.schema import zone_key_ids
 from response_atlas.snapshot import current_snapshot_dir, open_snapshot
 
 
@@ -87,6 +88,8 @@ def test_zone_lists_from_bit_patterns_match_the_general_assignment():
     # The key is the sorted ids joined by "|", as DuckDB's list_sort + array_to_string gives.
     assert keys.cast(pa.string()).to_pylist() == ["|".join(sorted(z)) for z in lists]
     assert zone_keys(pa.array([["z3", "z1"], [], None])).to_pylist() == ["z1|z3", "", ""]
+    # and the pages read the ids back from it (coverage, overview)
+    assert [zone_key_ids(k) for k in ["z1|z3", ""]] == [{"z1", "z3"}, set()]
 
 
 def test_zone_keys_keep_the_order_of_many_lists():

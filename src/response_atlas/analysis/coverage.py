@@ -34,6 +34,7 @@ from response_atlas.schema import (
     AREA_OUTSIDE_LABEL,
     PROGRAMS,
     SENSITIVE_CATEGORIES,
+    zone_key_ids,
 )
 from response_atlas.snapshot import call_column_sql
 
@@ -252,7 +253,7 @@ class RowKeys:
     def membership(self, team: Team) -> np.ndarray:
         """Boolean per row: inside the team's zone."""
         if team.zone_id is not None:
-            inside = [team.zone_id in str(k).split("|") for k in self.zone_keys]
+            inside = [team.zone_id in zone_key_ids(k) for k in self.zone_keys]
             return self._lookup(np.array(inside, dtype=bool), self.zone_codes)
         by_cell = self._lookup(
             np.isin(np.asarray(self.cells, dtype=object), list(team.cells or ())), self.cell_codes

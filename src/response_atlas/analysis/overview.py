@@ -26,6 +26,7 @@ from response_atlas.analysis.repeats import RepeatRule, count_repeat_locations
 from response_atlas.filters import Filters, build_where
 from response_atlas.privacy import SUPPRESSED_LABEL, is_suppressed
 from response_atlas.schedule import ScheduleError, parse_schedule
+from response_atlas.schema import zone_key_ids
 from response_atlas.snapshot import Snapshot, call_column_sql
 
 ELIGIBLE_TIER = "alternative"
@@ -131,7 +132,7 @@ def eligible_coverage(snapshot: Snapshot, filters: Filters) -> tuple[int, int, b
         return 0, 0, hours_applied, empty_monthly
     in_zone = np.zeros(len(grouped), dtype=bool)
     on_duty = np.zeros(len(grouped), dtype=bool)
-    zone_lists = grouped["zone_key"].map(lambda k: set(str(k).split("|")))
+    zone_lists = grouped["zone_key"].map(zone_key_ids)
     for zone_id, schedule in schedules.items():
         member = zone_lists.map(lambda z, zid=zone_id: zid in z).to_numpy(dtype=bool)
         in_zone |= member
