@@ -256,3 +256,51 @@ def test_the_refresh_command_keeps_freed_memory_in_its_own_process():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     before, after, glibc = out.stdout.split()
     assert before != "jemalloc" and after == "jemalloc" and glibc == "True"
+
+
+def test_calls_enriched_in_chunks_give_the_same_snapshot(tmp_path, monkeypatch):
+    """Chunks of at most three calls (parts written while the next chunk is enriched; the last
+    chunk halved) against one chunk: the same rows in the same order, the same counts, fixes,
+    locations and time range."""
+    from response_atlas.ingest import enrich
+    from response_atlas.schema import snapshot_table_files
+
+    rows = [
+        "S1,2025-03-01 10:00:00,THEFTR,1,,,-84.54,39.11\n",   # swapped
+        "Z1,2025-03-04 10:00:00,MHC - NON-VIOLENT,1,,,0,0\n",  # zero
+        "O1,2025-02-27 08:00:00,THEFTR,1,ARREST,,39.30,-84.30\n",  # outside, earliest
+        "N1,2025-03-01 10:00:00,DISORD,1,,,,\n",              # no coordinates
+        "B1,2025-03-09 02:30:00,THEFTR,1,,,39.11,-84.53\n",   # border; DST gap; latest
+    ]
+    zone = [({"zone_id": "z1", "team_id": "ARC-1", "program": "ARC",
+              "schedule": "Mon-Fri 07:00-15:00"}, _square(-84.55, 39.10))]
+    whole = make_data_dir(tmp_path / "whole", rows, zones=zone)
+    chunked = make_data_dir(tmp_path / "chunked", rows, zones=zone)
+    assert run_refresh(whole, progress=False).ok
+    monkeypatch.setattr(enrich, "CHUNK_ROWS", 3)
+    result = run_refresh(chunked, progress=False)
+    assert result.ok, result.errors
+
+    snaps = {d.name: open_snapshot(current_snapshot_dir(d / "snapshots")) for d in (whole, chunked)}
+    parts = snapshot_table_files(snaps["chunked"].path, "calls")
+    assert [p.name for p in parts] == ["part-0.parquet", "part-1.parquet", "part-2.parquet"]
+    frames = {name: snap.query("SELECT * FROM calls") for name, snap in snaps.items()}
+    assert frames["chunked"]["call_id"].tolist() == ["S1", "Z1", "O1", "N1", "B1"]  # file order
+    assert frames["chunked"]["source_file"].tolist() == ["calls.csv"] * 5
+    assert frames["chunked"].astype(str).equals(frames["whole"].astype(str))
+    keys = ("counts", "fixes", "locations", "time_range", "messages", "data_as_of")
+    assert {k: snaps["chunked"].manifest[k] for k in keys} == {k: snaps["whole"].manifest[k] for k in keys}
+    assert snaps["chunked"].manifest["time_range"] == {"start": "2025-02-27 08:00:00",
+                                                       "end": "2025-03-09 02:30:00"}
+    assert snaps["chunked"].manifest["locations"] == {"in_area": 2, "outside_county": 1,
+                                                      "no_location": 2}
+
+
+def test_may_have_repeats_finds_every_repeat_and_ignores_nulls():
+    import pyarrow as pa
+
+    from response_atlas.ingest.refresh import may_have_repeats
+
+    assert not may_have_repeats(pa.array(["a", "b", None, None, "c"]))
+    assert may_have_repeats(pa.chunked_array([["a", "b"], ["c", "b"]]))
+    assert not may_have_repeats(pa.array([], type=pa.string()))

@@ -11,7 +11,9 @@ import json
 import os
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,8 +43,8 @@ def new_version(now: datetime | None = None) -> str:
 
 def write_snapshot(
     snapshots_dir: Path,
-    tables: dict[str, pd.DataFrame | gpd.GeoDataFrame | pa.Table],
-    manifest: dict,
+    tables: dict[str, pd.DataFrame | gpd.GeoDataFrame | pa.Table | Iterable[pa.Table]],
+    manifest: dict | Callable[[], dict],
     rules_text: str | None = None,
     keep: int = 5,
     version: str | None = None,
@@ -50,7 +52,10 @@ def write_snapshot(
     """Write ``tables`` (keys from ``SNAPSHOT_TABLES``) and ``manifest``; point CURRENT at it.
 
     Returns the new snapshot folder. Older snapshots beyond ``keep`` are removed afterwards.
-    An Arrow table (the calls) is written as it is, in row groups of about a million rows.
+    An Arrow table (the calls) is written as it is, in row groups of about a million rows; an
+    iterable of Arrow tables (the calls, enriched chunk by chunk) as one part per table, each
+    written while the next is made (:func:`write_part_stream`). ``manifest`` may be a function,
+    called once every table is written (the counts of a stream are known only then).
     """
     snapshots_dir = Path(snapshots_dir)
     snapshots_dir.mkdir(parents=True, exist_ok=True)
@@ -68,12 +73,14 @@ def write_snapshot(
                 frame.to_parquet(target, index=False)
             elif isinstance(frame, pa.Table):
                 write_arrow_parts(frame, target)
-            else:  # a small frame (tests, fixtures) as one part
+            elif hasattr(frame, "to_parquet"):  # a small frame (tests, fixtures) as one part
                 target.mkdir()
                 frame.to_parquet(target / "part-0.parquet", index=False)
+            else:
+                write_part_stream(frame, target)
         if rules_text is not None:
             (staging / SNAPSHOT_RULES_FILE).write_text(rules_text, encoding="utf-8")
-        manifest = {"version": version, **manifest}
+        manifest = {"version": version, **(manifest() if callable(manifest) else manifest)}
         (staging / MANIFEST_FILE).write_text(
             json.dumps(manifest, indent=2, default=str), encoding="utf-8"
         )
@@ -104,6 +111,34 @@ def write_arrow_parts(table: pa.Table, folder: Path, rows_per_part: int = PART_R
     else:
         with ThreadPoolExecutor(max_workers=parts, thread_name_prefix="parquet-part") as pool:
             list(pool.map(write_arrow_table, slices, targets))
+    return targets
+
+
+def write_part_stream(tables: Iterable[pa.Table], folder: Path, ahead: int = 2) -> list[Path]:
+    """Write each table of ``tables`` as the next part ``folder/part-N.parquet``.
+
+    Parts are written in ``ahead`` background threads while the iterable makes the next table,
+    so the enrichment of one chunk and the encoding of the last share the cores. The iterable
+    is asked for the next table only while at most ``ahead`` tables are being written (memory
+    stays bounded when writing is the slower side). An error from either side stops the
+    stream and is raised.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    targets: list[Path] = []
+    pending: deque[Future] = deque()
+    with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="parquet-part") as pool:
+        try:
+            for table in tables:
+                targets.append(folder / f"part-{len(targets)}.parquet")
+                pending.append(pool.submit(write_arrow_table, table, targets[-1]))
+                del table  # the writer holds the only reference: freed once written
+                while len(pending) > ahead:
+                    pending.popleft().result()
+            while pending:
+                pending.popleft().result()
+        finally:
+            for job in pending:
+                job.cancel()
     return targets
 
 
