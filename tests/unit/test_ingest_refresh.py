@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -250,12 +251,16 @@ def test_keep_prunes_old_snapshots_and_cli(tmp_path, capsys):
 
 def test_the_refresh_command_keeps_freed_memory_in_its_own_process():
     # Process-wide allocator settings: checked in a child, so this test process keeps the default.
-    code = ("import pyarrow as pa; from response_atlas.ingest.refresh import keep_freed_memory; "
+    code = ("import pyarrow as pa; from numpy._core.multiarray import _set_madvise_hugepage as huge; "
+            "from response_atlas.ingest.refresh import keep_freed_memory; "
             "before = pa.default_memory_pool().backend_name; glibc = keep_freed_memory(); "
-            "print(before, pa.default_memory_pool().backend_name, glibc)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    before, after, glibc = out.stdout.split()
+            "print(before, pa.default_memory_pool().backend_name, glibc, huge(True))")
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env)
+    before, after, glibc, huge_pages = out.stdout.split()
     assert before != "jemalloc" and after == "jemalloc" and glibc == "True"
+    assert huge_pages == "False"  # numpy no longer asks for huge pages
 
 
 def test_calls_enriched_in_chunks_give_the_same_snapshot(tmp_path, monkeypatch):
