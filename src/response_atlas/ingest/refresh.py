@@ -169,17 +169,25 @@ def keep_arrow_memory() -> bool:
 
 
 def use_small_pages() -> bool:
-    """Stop numpy from asking the kernel for 2 MB pages for its large arrays.
+    """Keep this process on 4 kB pages: no transparent huge pages (numpy asks for them for its
+    large arrays, and so do some allocators).
 
     On the development VM a fresh huge page costs far more kernel time than the same memory in
-    4 kB pages (the host backs it in one go): a 5M refresh spent 6 s in the kernel with huge
-    pages and 3.5 s without, and took a tenth less time. Same scope as
-    :func:`keep_freed_memory` (the refresh command's process only). Returns whether numpy had
-    been asking for them (its ``NUMPY_MADVISE_HUGEPAGE`` setting does the same at start).
+    4 kB pages (the host backs it in one go): a 5M refresh spent 6 s in the kernel with them
+    and 3.3 s without, and took a tenth less time. Same scope as :func:`keep_freed_memory`
+    (the refresh command's process only). Returns whether the setting took (off Linux, numpy
+    alone is told).
     """
+    import ctypes
+
     from numpy._core.multiarray import _set_madvise_hugepage
 
-    return bool(_set_madvise_hugepage(False))
+    _set_madvise_hugepage(False)
+    pr_set_thp_disable = 41  # prctl option number (linux/prctl.h)
+    try:
+        return ctypes.CDLL("libc.so.6").prctl(pr_set_thp_disable, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 def import_refresh_modules() -> None:
