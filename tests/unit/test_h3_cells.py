@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import h3
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from response_atlas.config import H3_COARSE, H3_FINE
@@ -45,3 +46,21 @@ def test_fallback_without_h3ronpy_gives_the_same_cells(monkeypatch, resolution):
     looped = fine_and_coarse_cells(lat, lon, H3_FINE, H3_COARSE)
     index = 0 if resolution == H3_FINE else 1
     assert looped[index].cast("string").to_pylist() == vectorized[index].cast("string").to_pylist()
+
+
+def test_a_parent_check_kept_across_chunks_gives_the_same_cells():
+    """The chunks of a refresh share one ParentCheck: cells met again are answered from memory,
+    with the same result as checking every cell afresh."""
+    from response_atlas.ingest.h3_cells import ParentCheck
+
+    rng = np.random.default_rng(4)
+    lat, lon = rng.uniform(39.05, 39.25, 6_000), rng.uniform(-84.7, -84.35, 6_000)
+    check = ParentCheck()
+    for part in (slice(0, 2_000), slice(1_000, 4_000), slice(0, 6_000)):  # overlapping chunks
+        fresh = fine_and_coarse_cells(lat[part], lon[part], H3_FINE, H3_COARSE)
+        kept = fine_and_coarse_cells(lat[part], lon[part], H3_FINE, H3_COARSE, check)
+        for a, b in zip(fresh, kept, strict=True):
+            assert a.cast(pa.string()).to_pylist() == b.cast(pa.string()).to_pylist()
+    assert len(check._cells) == len(np.unique(check._cells))  # each cell remembered once
+    fine = fine_and_coarse_cells(lat, lon, H3_FINE, H3_COARSE)[0]
+    assert len(check._cells) == len(fine.dictionary)

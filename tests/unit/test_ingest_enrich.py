@@ -112,3 +112,39 @@ def test_distinct_points_repeated_and_nearly_unique():
     lat, lon = rng.uniform(39, 39.3, 50), rng.uniform(-84.8, -84.3, 50)
     codes, first = distinct_points(lat, lon, sample=10)  # offset per call: every point its own
     assert codes.tolist() == first.tolist() == list(range(50))
+
+
+def test_chunks_sharing_one_grid_match_chunks_on_their_own(shared_data):
+    """enrich_calls_table with share_places (one grid around the places, boxes classified once,
+    H3 parent checks kept) gives each chunk the same table as without; calls far outside the
+    places are outside every area."""
+    from response_atlas.ingest.enrich import enrich_calls_table, share_places
+    from response_atlas.ingest.places import load_areas
+    from response_atlas.triage_rules import default_rules_text, load_rules
+
+    areas, _, _ = load_areas(shared_data / "real" / "boundaries" / "cincinnati_sna_neighborhoods_cagis2022.geojson")
+    zones = gpd.GeoDataFrame({"zone_id": ["z1", "z2"]},
+                             geometry=[box(-84.55, 39.10, -84.45, 39.16), box(-84.50, 39.12, -84.40, 39.20)],
+                             crs="EPSG:4326")
+    rng = np.random.default_rng(2)
+    n = 3_000
+    calls = pd.DataFrame({
+        "call_id": [f"C{i}" for i in range(n)],
+        "received_at": pd.Timestamp("2025-05-01") + pd.to_timedelta(rng.integers(0, 10**6, n), unit="s"),
+        "incident_code": rng.choice(["MHC - NON-VIOLENT", "THEFTR", "DISORD"], n),
+        "lat": rng.uniform(39.0, 39.3, n), "lon": rng.uniform(-84.75, -84.3, n),
+        **{c: pd.Series([None] * n, dtype="string") for c in
+           ("priority", "disposition", "address", "agency", "beat", "district")},
+        **{c: pd.Series(pd.NaT, index=range(n), dtype="datetime64[us]") for c in
+           ("dispatched_at", "arrived_at", "closed_at")},
+        "source_file": "calls.csv", "source_row": np.arange(1, n + 1),
+    })
+    calls.loc[0, ["lat", "lon"]] = [41.5, -81.7]  # Cleveland: outside the grid altogether
+    rules = load_rules(default_rules_text())
+    shared = share_places(areas, zones)
+    for part in (slice(0, 1_000), slice(1_000, 3_000)):
+        alone, _, where_alone = enrich_calls_table(calls.iloc[part], areas, zones, rules)
+        kept, _, where_kept = enrich_calls_table(calls.iloc[part], areas, zones, rules, shared=shared)
+        assert kept.equals(alone) and where_kept == where_alone
+    first, _, _ = enrich_calls_table(calls.iloc[:1], areas, zones, rules, shared=shared)
+    assert first.column("area").to_pylist() == ["Outside county"]

@@ -76,3 +76,28 @@ def test_points_bucketed_in_degrees_match_per_point_tests_in_feet(shared_data):
     points, polys = grid.hits(feet)
     assert set(zip(points.tolist(), polys.tolist(), strict=True)) == brute_force_pairs(x, y, feet)
     assert grid._done.mean() < 0.5  # most points were settled by their box, never projected
+
+
+def test_a_cover_made_once_on_a_fixed_grid_serves_every_chunk_of_points(shared_data):
+    """One grid around the polygons (padded), its boxes classified once: each chunk's pairs are
+    the per-point answer, points outside the grid are in nothing, and a cover made for another
+    grid is refused."""
+    import pytest
+
+    from response_atlas.ingest.point_grid import BoxCover, GridFrame
+
+    areas = gpd.read_file(shared_data / "real" / "boundaries" / "cincinnati_sna_neighborhoods_cagis2022.geojson")
+    polygons = shapely.make_valid(areas.to_crs(3735).geometry.to_numpy())
+    x0, y0, x1, y1 = shapely.total_bounds(polygons)
+    frame = GridFrame(x0 - 100, y0 - 100, x1 + 100, y1 + 100, side=64)
+    cover = BoxCover(frame, polygons)
+    rng = np.random.default_rng(11)
+    vertices = shapely.get_coordinates(polygons)[::9]
+    for chunk in range(3):
+        x = np.concatenate([rng.uniform(x0 - 3000, x1 + 3000, 5_000), vertices[chunk::3, 0], [np.nan]])
+        y = np.concatenate([rng.uniform(y0 - 3000, y1 + 3000, 5_000), vertices[chunk::3, 1], [1.0]])
+        points, polys = PointGrid(x, y, frame=frame).hits(cover)
+        assert set(zip(points.tolist(), polys.tolist(), strict=True)) == brute_force_pairs(x, y, polygons)
+    other = GridFrame(x0, y0, x1, y1, side=64)
+    with pytest.raises(ValueError, match="another grid"):
+        PointGrid(np.array([x0]), np.array([y0]), frame=other).hits(cover)

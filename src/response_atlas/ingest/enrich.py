@@ -28,8 +28,8 @@ import shapely
 from pyproj import Transformer
 
 from response_atlas.config import GEOGRAPHIC_CRS, H3_COARSE, H3_FINE, PROJECTED_CRS, TIMEZONE
-from response_atlas.ingest.h3_cells import fine_and_coarse_cells
-from response_atlas.ingest.point_grid import PointGrid
+from response_atlas.ingest.h3_cells import ParentCheck, fine_and_coarse_cells
+from response_atlas.ingest.point_grid import BoxCover, GridFrame, PointGrid
 from response_atlas.schema import (
     AREA_MISSING_LABEL,
     AREA_OUTSIDE_LABEL,
@@ -96,36 +96,45 @@ def _point_grid(lat, lon, points) -> PointGrid:
     return PointGrid(lon, lat, project=_project_lonlat)
 
 
+def _by_name(areas: gpd.GeoDataFrame) -> np.ndarray:
+    """Positions of ``areas`` in name order (the order border points are settled in)."""
+    return np.argsort(areas["area"].to_numpy(dtype=str), kind="stable")
+
+
 def assign_areas(lat: np.ndarray, lon: np.ndarray, areas: gpd.GeoDataFrame,
-                 points: object | None = None) -> np.ndarray:
+                 points: object | None = None, cover: BoxCover | None = None) -> np.ndarray:
     """Index into ``areas`` for each point (-1: in no area); borders go to the first by name.
 
     ``points``: the same points already projected, to share the sorting with zones.
+    ``cover``: the areas' :class:`SharedPlaces` cover, on the grid ``points`` was built on.
     """
     out = np.full(len(lat), -1, dtype=np.int64)
     if len(lat) == 0 or areas.empty:
         return out
-    order = np.argsort(areas["area"].to_numpy(dtype=str), kind="stable")
-    polygons = _prepared(areas.geometry.iloc[order])
-    found = _point_grid(lat, lon, points).hits_per_polygon(polygons)
+    order = _by_name(areas)
+    found = _point_grid(lat, lon, points).hits_per_polygon(
+        cover if cover is not None else _prepared(areas.geometry.iloc[order]))
     for rank in range(len(found) - 1, -1, -1):  # last by name first: the first by name wins
         out[found[rank]] = order[rank]
     return out
 
 
 def assign_zones(lat: np.ndarray, lon: np.ndarray, zones: gpd.GeoDataFrame,
-                 points: object | None = None) -> pa.ListArray:
-    """For each point, the list of zone ids whose polygon contains it (border included)."""
+                 points: object | None = None, cover: BoxCover | None = None) -> pa.ListArray:
+    """For each point, the list of zone ids whose polygon contains it (border included).
+
+    ``points``, ``cover``: as for :func:`assign_areas`.
+    """
     offsets = np.zeros(len(lat) + 1, dtype=np.int32)
     if len(lat) == 0 or zones.empty:
         return pa.ListArray.from_arrays(pa.array(offsets), pa.array([], type=pa.string()))
-    polygons = _prepared(zones.geometry.reset_index(drop=True))
+    polygons = cover if cover is not None else _prepared(zones.geometry.reset_index(drop=True))
     point_idx, zone_idx = _point_grid(lat, lon, points).hits(polygons)
-    if len(polygons) <= 32:  # few zones: a point x zone membership grid is cheaper than a sort
-        member = np.zeros((len(lat), len(polygons)), dtype=bool)
+    if len(zones) <= 32:  # few zones: a point x zone membership grid is cheaper than a sort
+        member = np.zeros((len(lat), len(zones)), dtype=bool)
         member[point_idx, zone_idx] = True
         flat = np.flatnonzero(member)
-        point_idx, zone_idx = flat // len(polygons), flat % len(polygons)
+        point_idx, zone_idx = flat // len(zones), flat % len(zones)
     else:
         order = np.lexsort((zone_idx, point_idx))
         point_idx, zone_idx = point_idx[order], zone_idx[order]
@@ -200,11 +209,11 @@ def _dictionary(index: np.ndarray, labels: pa.Array) -> pa.DictionaryArray:
                                           encoded.dictionary)
 
 
-def _h3_columns(lat: np.ndarray, lon: np.ndarray, full_index: np.ndarray,
-                no_point: np.ndarray) -> tuple[pa.DictionaryArray, pa.DictionaryArray]:
+def _h3_columns(lat: np.ndarray, lon: np.ndarray, full_index: np.ndarray, no_point: np.ndarray,
+                check: ParentCheck | None = None) -> tuple[pa.DictionaryArray, pa.DictionaryArray]:
     """Fine and coarse H3 cells per call (null where a call has no point)."""
     out = []
-    for cells in fine_and_coarse_cells(lat, lon, H3_FINE, H3_COARSE):
+    for cells in fine_and_coarse_cells(lat, lon, H3_FINE, H3_COARSE, check):
         per_point = np.append(cells.indices.to_numpy(zero_copy_only=False), 0).astype(np.int32)
         out.append(pa.DictionaryArray.from_arrays(pa.array(per_point[full_index], mask=no_point),
                                                   cells.dictionary))
@@ -236,7 +245,7 @@ def distinct_points(lat: np.ndarray, lon: np.ndarray, sample: int = 10_000,
 
 
 def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
-                       rules: Ruleset, dictionary: bool = False,
+                       rules: Ruleset, dictionary: bool = False, shared: SharedPlaces | None = None,
                        ) -> tuple[pa.Table, dict[str, int], dict[str, int]]:
     """The snapshot calls table (``SNAPSHOT_CALL_COLUMNS``) as Arrow, plus fixes and location counts.
 
@@ -244,7 +253,8 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     ``dictionary``: leave the few-valued text columns (area, triage, H3 cells) dictionary-encoded,
     as one label per distinct value plus an index per call: cheaper to build and to write to
     Parquet, and read back as plain strings (``snapshot_writer.write_arrow_table``). Otherwise
-    they are plain strings.
+    they are plain strings. ``shared``: work kept from the previous chunks of the same areas
+    and zones (:func:`share_places`).
     """
     lat, lon, fixes = fix_coordinates(calls["lat"], calls["lon"])
     has_point = lat.notna().to_numpy() & lon.notna().to_numpy()
@@ -263,7 +273,7 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     pool = ThreadPoolExecutor(max_workers=4)
     try:
         columns = _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_point,
-                                  full_index, lat, lon)
+                                  full_index, lat, lon, shared)
     finally:
         pool.shutdown()
     area_index = columns.pop("_area_index")
@@ -283,7 +293,8 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
 
 
 def _zone_patterns(u_lat: np.ndarray, zones: gpd.GeoDataFrame, points: PointGrid,
-                   full_index: np.ndarray) -> tuple[pa.ListArray, pa.DictionaryArray]:
+                   full_index: np.ndarray, cover: BoxCover | None = None,
+                   ) -> tuple[pa.ListArray, pa.DictionaryArray]:
     """Zone lists and zone keys per call for a few zones (the same as :func:`assign_zones` and
     :func:`zone_keys`).
 
@@ -292,7 +303,8 @@ def _zone_patterns(u_lat: np.ndarray, zones: gpd.GeoDataFrame, points: PointGrid
     zone ids (no string per call). The key is the pattern's, as a dictionary index.
     """
     k = len(zones)
-    found = points.hits_per_polygon(_prepared(zones.geometry.reset_index(drop=True)))
+    found = points.hits_per_polygon(
+        cover if cover is not None else _prepared(zones.geometry.reset_index(drop=True)))
     pattern = np.zeros(len(u_lat) + 1, dtype=np.int64)  # last slot: a call without a point
     for z, inside in enumerate(found):  # each point once per zone: a plain fancy assignment
         pattern[inside] |= 1 << z
@@ -340,9 +352,10 @@ def zone_keys(zone_lists: pa.Array) -> pa.Array:
 
 
 def _zones_per_point(u_lat: np.ndarray, u_lon: np.ndarray, zones: gpd.GeoDataFrame,
-                     points: PointGrid, full_index: np.ndarray) -> tuple[pa.Array, pa.Array]:
+                     points: PointGrid, full_index: np.ndarray, cover: BoxCover | None = None,
+                     ) -> tuple[pa.Array, pa.Array]:
     """Zone lists and keys per call, built per distinct point (the last slot: no point)."""
-    per_point = assign_zones(u_lat, u_lon, zones, points)
+    per_point = assign_zones(u_lat, u_lon, zones, points, cover)
     take = pa.array(full_index)
     lists = pa.concat_arrays([per_point, pa.array([[]], type=pa.list_(pa.string()))]).take(take)
     if zones.empty:  # every key is "": one dictionary entry, no pass over the points
@@ -353,19 +366,25 @@ def _zones_per_point(u_lat: np.ndarray, u_lon: np.ndarray, zones: gpd.GeoDataFra
 
 
 def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_point,
-                    full_index, lat, lon) -> dict:
+                    full_index, lat, lon, shared: SharedPlaces | None) -> dict:
     """The snapshot columns, some as pool jobs (``Future``), plus ``_area_index``."""
     # H3 first: it needs no projection, so it runs while the points are projected and sorted.
     no_point = full_index == len(u_lat)
-    h3_job = pool.submit(_h3_columns, u_lat, u_lon, full_index, no_point)
+    h3_job = pool.submit(_h3_columns, u_lat, u_lon, full_index, no_point,
+                         shared.parents if shared else None)
     # Times, intervals and text need no place: built beside the spatial work, not after it.
     per_call_job = pool.submit(_per_call_columns, calls, lat, lon)
-    points = PointGrid(u_lon, u_lat, project=_project_lonlat)
-    area_job = pool.submit(assign_areas, u_lat, u_lon, areas, points)
+    if shared is None:
+        points, area_cover, zone_cover = PointGrid(u_lon, u_lat, project=_project_lonlat), None, None
+    else:
+        points = PointGrid(u_lon, u_lat, frame=shared.frame)
+        area_cover, zone_cover = shared.area_cover, shared.zone_cover
+    area_job = pool.submit(assign_areas, u_lat, u_lon, areas, points, area_cover)
     if 0 < len(zones) <= 16:
-        zone_job = pool.submit(_zone_patterns, u_lat, zones, points, full_index)
+        zone_job = pool.submit(_zone_patterns, u_lat, zones, points, full_index, zone_cover)
     else:  # many zones (or none): lists and keys per distinct point, spread to the calls
-        zone_job = pool.submit(_zones_per_point, u_lat, u_lon, zones, points, full_index)
+        zone_job = pool.submit(_zones_per_point, u_lat, u_lon, zones, points, full_index,
+                               zone_cover)
     triage = _classify(_arrow_text(calls["incident_code"]), rules)
     # Area and status as small label lists plus one index per call (an Arrow take builds the
     # string columns without a Python object per call).
@@ -435,6 +454,38 @@ def _per_call_columns(calls: pd.DataFrame, lat: pd.Series, lon: pd.Series) -> di
     }
 
 
+@dataclass(frozen=True)
+class SharedPlaces:
+    """Work every chunk of a refresh shares: one grid around the areas and zones, on which
+    their projected polygons' boxes are classified once (:class:`BoxCover`), and the H3 parent
+    checks made so far. Without it each chunk classified its own grid's boxes again (about
+    0.1 s a chunk)."""
+
+    frame: GridFrame
+    area_cover: BoxCover
+    zone_cover: BoxCover
+    parents: ParentCheck
+
+
+# The grid around the places reaches this far beyond their bounds (a fraction of their extent):
+# straight edges in feet bow slightly in degrees, and a point outside the grid is in no place.
+_FRAME_MARGIN = 0.01
+
+
+def share_places(areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> SharedPlaces:
+    """:class:`SharedPlaces` for ``areas`` and ``zones``: the box covers of both, in one grid."""
+    bounds = [frame.to_crs(GEOGRAPHIC_CRS).total_bounds for frame in (areas, zones) if not frame.empty]
+    x0, y0 = (min(b[0] for b in bounds), min(b[1] for b in bounds)) if bounds else (0.0, 0.0)
+    x1, y1 = (max(b[2] for b in bounds), max(b[3] for b in bounds)) if bounds else (0.0, 0.0)
+    pad_x, pad_y = _FRAME_MARGIN * (x1 - x0), _FRAME_MARGIN * (y1 - y0)
+    frame = GridFrame(x0 - pad_x, y0 - pad_y, x1 + pad_x, y1 + pad_y, project=_project_lonlat)
+    empty = np.empty(0, dtype=object)
+    area_polygons = _prepared(areas.geometry.iloc[_by_name(areas)]) if not areas.empty else empty
+    zone_polygons = _prepared(zones.geometry.reset_index(drop=True)) if not zones.empty else empty
+    return SharedPlaces(frame, BoxCover(frame, area_polygons), BoxCover(frame, zone_polygons),
+                        ParentCheck())
+
+
 @dataclass
 class EnrichTotals:
     """What :func:`enrich_in_chunks` has enriched so far: rows, fixes, location counts and the
@@ -468,18 +519,20 @@ def chunk_slices(rows: int, chunk_rows: int = CHUNK_ROWS, min_chunks: int = 1) -
 
 
 def enrich_in_chunks(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
-                     rules: Ruleset, totals: EnrichTotals,
-                     slices: list[slice] | None = None) -> Iterator[pa.Table]:
+                     rules: Ruleset, totals: EnrichTotals, slices: list[slice] | None = None,
+                     shared: SharedPlaces | None = None) -> Iterator[pa.Table]:
     """:func:`enrich_calls_table` (dictionary-encoded) over consecutive row slices of ``calls``
     (default: :func:`chunk_slices`).
 
     Yields one table per slice, in row order, and counts each into ``totals``. Every step of
     the enrichment depends on the call alone (a point's area, a code's triage), so the chunks
     hold the same rows as one table of all the calls; only the dictionaries differ per chunk.
+    ``shared``: :func:`share_places` of ``areas`` and ``zones``, when already made.
     """
+    shared = shared or share_places(areas, zones)
     for rows in slices if slices is not None else chunk_slices(len(calls)):
         table, fixes, locations = enrich_calls_table(calls.iloc[rows], areas, zones, rules,
-                                                     dictionary=True)
+                                                     dictionary=True, shared=shared)
         totals.add(table, fixes, locations)
         yield table
 

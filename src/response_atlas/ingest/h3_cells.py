@@ -64,10 +64,39 @@ def inside_parent(cells: pa.Array, parents: pa.Array) -> np.ndarray:
     return shapely.contains_properly(shrunk[encoded.indices.to_numpy()], _polygons(cells))
 
 
+class ParentCheck:
+    """:func:`inside_parent` that remembers its answer per cell: the chunks of a refresh meet
+    the same cells again, and each cell's hexagon costs a polygon and a containment test."""
+
+    def __init__(self) -> None:
+        self._cells = np.empty(0, dtype=np.uint64)  # sorted
+        self._inside = np.empty(0, dtype=bool)
+
+    def __call__(self, cells: pa.Array, parents: pa.Array) -> np.ndarray:
+        values = np.asarray(cells, dtype=np.uint64)
+        at = np.minimum(np.searchsorted(self._cells, values), max(len(self._cells) - 1, 0))
+        known = self._cells[at] == values if len(self._cells) else np.zeros(len(values), dtype=bool)
+        out = np.empty(len(values), dtype=bool)
+        out[known] = self._inside[at[known]]
+        new = np.flatnonzero(~known)
+        if len(new):
+            take = pa.array(new)
+            out[new] = inside_parent(cells.take(take), parents.take(take))
+            cells_all = np.concatenate([self._cells, values[new]])
+            order = np.argsort(cells_all, kind="stable")
+            self._cells = cells_all[order]
+            self._inside = np.concatenate([self._inside, out[new]])[order]
+        return out
+
+
 def fine_and_coarse_cells(lat: np.ndarray, lon: np.ndarray, fine: int, coarse: int,
+                          check: ParentCheck | None = None,
                           ) -> tuple[pa.DictionaryArray, pa.DictionaryArray]:
     """Each point's H3 cell at ``fine`` and at ``coarse`` resolution, as dictionaries of hex
-    strings over the distinct cells (points must have both coordinates)."""
+    strings over the distinct cells (points must have both coordinates).
+
+    ``check``: a :class:`ParentCheck` kept across calls (default: every cell checked afresh).
+    """
     lat, lon = np.asarray(lat, dtype="float64"), np.asarray(lon, dtype="float64")
     if h3_vector is None:
         return tuple(pc.dictionary_encode(pa.array(h3_cells(lat, lon, r), type=pa.string()))
@@ -76,9 +105,9 @@ def fine_and_coarse_cells(lat: np.ndarray, lon: np.ndarray, fine: int, coarse: i
     fine_index = fine_enc.indices.to_numpy(zero_copy_only=False)
     parents = pa.array(change_resolution(fine_enc.dictionary, coarse))
     coarse_cells = np.asarray(parents, dtype=np.uint64)[fine_index]
-    check = ~inside_parent(fine_enc.dictionary, parents)[fine_index]
-    if check.any():
-        coarse_cells[check] = _cells(lat[check], lon[check], coarse)
+    again = ~(check or inside_parent)(fine_enc.dictionary, parents)[fine_index]
+    if again.any():
+        coarse_cells[again] = _cells(lat[again], lon[again], coarse)
     coarse_enc = pc.dictionary_encode(pa.array(coarse_cells))
     return tuple(pa.DictionaryArray.from_arrays(enc.indices, pa.array(cells_to_string(enc.dictionary)).cast(pa.string()))
                  for enc in (fine_enc, coarse_enc))

@@ -8,12 +8,18 @@ points, so a million calls cost a fraction of a second instead of one test per p
 The answer is the same as ``shapely.intersects_xy`` on every (projected) point, border points
 included: boxes are widened by a small margin before the whole-box tests, so a point that
 rounding put in a neighbouring box is still covered by the box it was assigned to.
+
+Which boxes lie inside a polygon and which its edge crosses (a :class:`BoxCover`) depends on the
+polygons and the grid alone. A refresh enriches its calls in chunks, so it fixes one grid around
+the areas and zones (a :class:`GridFrame`), classifies the boxes once, and buckets each chunk's
+points in that grid: a chunk then costs no box geometry at all.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -32,6 +38,91 @@ def concat_ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return offsets + np.arange(total, dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class GridFrame:
+    """A grid of ``side`` x ``side`` boxes tiling the rectangle (x0, y0)-(x1, y1), in the
+    points' coordinates; points on its edges are inside it.
+
+    ``project``: maps point coordinates into the polygons' CRS (None: the same CRS).
+    """
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    side: int = GRID_SIDE
+    project: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
+
+    @property
+    def step_x(self) -> float:
+        return max((self.x1 - self.x0) / self.side, 1e-9)
+
+    @property
+    def step_y(self) -> float:
+        return max((self.y1 - self.y0) / self.side, 1e-9)
+
+    def locate(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(indices of the points inside the grid, their box numbers ``row * side + col``)."""
+        with np.errstate(invalid="ignore"):  # (NaN coordinates compare False: outside)
+            points = np.flatnonzero((x >= self.x0) & (x <= self.x1) & (y >= self.y0) & (y <= self.y1))
+        col = np.clip(((x[points] - self.x0) / self.step_x).astype(np.int64), 0, self.side - 1)
+        row = np.clip(((y[points] - self.y0) / self.step_y).astype(np.int64), 0, self.side - 1)
+        return points, row * self.side + col
+
+    def boxes(self, numbers: np.ndarray) -> np.ndarray:
+        """Boxes ``numbers`` as rectangles in the polygons' CRS, widened by a small margin.
+
+        A projected box is covered by the bounding rectangle of its projected corners: its true
+        edges bend by under a millimetre at this size, far inside the margin, so a box whose
+        rectangle clears or lies inside a polygon does so itself too.
+        """
+        x0 = self.x0 + (numbers % self.side) * self.step_x
+        y0 = self.y0 + (numbers // self.side) * self.step_y
+        x1, y1 = x0 + self.step_x, y0 + self.step_y
+        if self.project is not None:
+            px, py = self.project(np.concatenate([x0, x1, x1, x0]), np.concatenate([y0, y0, y1, y1]))
+            px, py = np.reshape(px, (4, -1)), np.reshape(py, (4, -1))
+            x0, x1, y0, y1 = px.min(axis=0), px.max(axis=0), py.min(axis=0), py.max(axis=0)
+        margin = _MARGIN * max(float(np.ptp(np.concatenate([x0, x1]))) if len(numbers) else 0.0,
+                               float(np.ptp(np.concatenate([y0, y1]))) if len(numbers) else 0.0, 1.0)
+        return shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
+
+
+class BoxCover:
+    """For each polygon, the boxes of a grid wholly inside it and the boxes its edge crosses.
+
+    ``polygons``: geometries in the polygons' CRS (None or empty ones match nothing).
+    ``numbers``: the boxes to classify (default: every box of the grid).
+    """
+
+    def __init__(self, frame: GridFrame, polygons: np.ndarray, numbers: np.ndarray | None = None):
+        self.frame = frame
+        polygons = np.asarray(polygons, dtype=object)
+        usable = np.array([g is not None and not shapely.is_empty(g) for g in polygons], dtype=bool)
+        self.polygons = np.where(usable, polygons, None) if len(polygons) else polygons
+        shapely.prepare(self.polygons[usable] if len(polygons) else self.polygons)
+        numbers = np.arange(frame.side * frame.side) if numbers is None else np.asarray(numbers)
+        empty = np.empty(0, dtype=np.int64)
+        self.inside = [empty] * len(polygons)
+        self.edge = [empty] * len(polygons)
+        if not len(numbers) or not usable.any():
+            return
+        tree = shapely.STRtree(frame.boxes(numbers))
+        touch = tree.query(self.polygons, predicate="intersects")
+        whole = tree.query(self.polygons, predicate="contains_properly")
+        width = len(numbers)
+        crossed = ~np.isin(touch[0] * width + touch[1], whole[0] * width + whole[1])
+        self.inside = _split_by(whole[0], numbers[whole[1]], len(polygons))
+        self.edge = _split_by(touch[0][crossed], numbers[touch[1][crossed]], len(polygons))
+
+
+def _split_by(group: np.ndarray, values: np.ndarray, groups: int) -> list[np.ndarray]:
+    """``values`` split by ``group`` (0..groups-1), each part in its original order."""
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(groups + 1))
+    return [values[order[bounds[i]:bounds[i + 1]]] for i in range(groups)]
+
+
 class PointGrid:
     """Points bucketed by grid box; :meth:`hits` pairs points with polygons.
 
@@ -39,57 +130,34 @@ class PointGrid:
     polygons' CRS (for example longitude/latitude to Ohio South feet); only the points in boxes
     a polygon edge crosses are ever projected, since the rest are settled box by box. Without
     it, the points are already in the polygons' CRS.
+
+    ``frame``: a grid fixed in advance (its ``project`` is used); points outside it are in no
+    box, so it must contain every polygon. By default, a grid around the points.
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, side: int = GRID_SIDE,
-                 project: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None):
+                 project: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
+                 frame: GridFrame | None = None):
         self.x, self.y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
-        self._project = project
+        if frame is None:
+            finite = np.isfinite(self.x) & np.isfinite(self.y)
+            bounds = ((float(self.x[finite].min()), float(self.y[finite].min()),
+                       float(self.x[finite].max()), float(self.y[finite].max()))
+                      if finite.any() else (0.0, 0.0, 0.0, 0.0))
+            frame = GridFrame(*bounds, side=side, project=project)
+        self.frame = frame
+        self._project = frame.project
         self._lock = threading.Lock()
         self._px = np.full(len(self.x), np.nan)
         self._py = np.full(len(self.x), np.nan)
         self._done = np.zeros(len(self.x), dtype=bool)
-        finite = np.isfinite(self.x) & np.isfinite(self.y)
-        if not finite.any():
-            self.order = np.empty(0, dtype=np.int64)
-            self.boxes = shapely.box(np.empty(0), np.empty(0), np.empty(0), np.empty(0))
-            self.starts = self.counts = np.empty(0, dtype=np.int64)
-            return
-        x0, x1 = float(self.x[finite].min()), float(self.x[finite].max())
-        y0, y1 = float(self.y[finite].min()), float(self.y[finite].max())
-        step_x = max((x1 - x0) / side, 1e-9)
-        step_y = max((y1 - y0) / side, 1e-9)
-        col = np.clip(np.nan_to_num((self.x - x0) / step_x).astype(np.int64), 0, side - 1)
-        row = np.clip(np.nan_to_num((self.y - y0) / step_y).astype(np.int64), 0, side - 1)
-        points = np.flatnonzero(finite)
-        cell = (row * side + col)[points]
-        counts = np.bincount(cell, minlength=side * side)
-        occupied = np.flatnonzero(counts)
+        points, cell = frame.locate(self.x, self.y)
+        self.counts = np.bincount(cell, minlength=frame.side * frame.side)
+        self.starts = np.cumsum(self.counts) - self.counts
         # Box numbers fit 16 bits at the default side, where numpy's stable sort is a radix sort
         # (five times faster on millions of points than the merge sort wider keys get).
-        key = cell.astype(np.uint16) if side * side <= 1 << 16 else cell
+        key = cell.astype(np.uint16) if frame.side * frame.side <= 1 << 16 else cell
         self.order = points[np.argsort(key, kind="stable")]
-        self.starts = (np.cumsum(counts) - counts)[occupied]
-        self.counts = counts[occupied]
-        self.boxes = self._box_polygons(x0 + (occupied % side) * step_x,
-                                        y0 + (occupied // side) * step_y, step_x, step_y)
-        self._tree = shapely.STRtree(self.boxes)
-
-    def _box_polygons(self, bx: np.ndarray, by: np.ndarray, step_x: float, step_y: float) -> np.ndarray:
-        """Each grid box as a rectangle in the polygons' CRS, widened by a small margin.
-
-        A projected box is covered by the bounding rectangle of its projected corners: its true
-        edges bend by under a millimetre at this size, far inside the margin, so a box whose
-        rectangle clears or lies inside a polygon does so itself too.
-        """
-        x0, y0, x1, y1 = bx, by, bx + step_x, by + step_y
-        if self._project is not None:
-            px, py = self._project(np.concatenate([x0, x1, x1, x0]), np.concatenate([y0, y0, y1, y1]))
-            px, py = np.reshape(px, (4, -1)), np.reshape(py, (4, -1))
-            x0, x1, y0, y1 = px.min(axis=0), px.max(axis=0), py.min(axis=0), py.max(axis=0)
-        margin = _MARGIN * max(float(np.ptp(np.concatenate([x0, x1]))),
-                               float(np.ptp(np.concatenate([y0, y1]))), 1.0)
-        return shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
 
     def _projected(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Coordinates of points ``idx`` in the polygons' CRS, projected once and kept."""
@@ -102,10 +170,11 @@ class PointGrid:
                 self._done[todo] = True
             return self._px[idx], self._py[idx]
 
-    def hits(self, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def hits(self, polygons: np.ndarray | BoxCover) -> tuple[np.ndarray, np.ndarray]:
         """(point index, polygon index) pairs where the point intersects the polygon.
 
-        ``polygons``: projected geometries in the points' CRS (None or empty ones match nothing).
+        ``polygons``: projected geometries in the points' CRS (None or empty ones match nothing),
+        or a :class:`BoxCover` of them on this grid's frame.
         """
         found = self.hits_per_polygon(polygons)
         if not found:
@@ -114,27 +183,25 @@ class PointGrid:
         return (np.concatenate(found).astype(np.int64),
                 np.repeat(np.arange(len(found), dtype=np.int64), sizes))
 
-    def hits_per_polygon(self, polygons: np.ndarray) -> list[np.ndarray]:
-        """For each polygon, the indices of the points that intersect it (each point once)."""
-        polygons = np.asarray(polygons, dtype=object)
-        if not len(self.boxes) or not len(polygons):
-            return [np.empty(0, dtype=np.int64) for _ in polygons]
-        usable = np.array([g is not None and not shapely.is_empty(g) for g in polygons], dtype=bool)
-        polygons = np.where(usable, polygons, None)
-        shapely.prepare(polygons[usable])
-        touch = self._tree.query(polygons, predicate="intersects")
-        inside = self._tree.query(polygons, predicate="contains_properly")
-        width = len(self.boxes)
-        whole = np.isin(touch[0] * width + touch[1], inside[0] * width + inside[1])
-        edge_poly, edge_box = touch[0][~whole], touch[1][~whole]
+    def hits_per_polygon(self, polygons: np.ndarray | BoxCover) -> list[np.ndarray]:
+        """For each polygon, the indices of the points that intersect it (each point once).
+
+        ``polygons``: as for :meth:`hits`. Without a cover, only the boxes holding points are
+        classified.
+        """
+        if isinstance(polygons, BoxCover):
+            if polygons.frame != self.frame:
+                raise ValueError("the cover was made for another grid")
+            cover = polygons
+        else:
+            cover = BoxCover(self.frame, polygons, np.flatnonzero(self.counts))
         out = []
-        for i in range(len(polygons)):
-            points = [self._points_in(inside[1][inside[0] == i])]
-            boxes = edge_box[edge_poly == i]
-            if len(boxes):
-                candidates = self._points_in(boxes)
+        for polygon, inside, edge in zip(cover.polygons, cover.inside, cover.edge, strict=True):
+            points = [self._points_in(inside)]
+            if len(edge):
+                candidates = self._points_in(edge)
                 px, py = self._projected(candidates)
-                points.append(candidates[shapely.intersects_xy(polygons[i], px, py)])
+                points.append(candidates[shapely.intersects_xy(polygon, px, py)])
             out.append(np.concatenate(points))
         return out
 
