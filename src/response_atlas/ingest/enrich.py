@@ -456,10 +456,10 @@ def _per_call_columns(calls: pd.DataFrame, lat: pd.Series, lon: pd.Series) -> di
 
 @dataclass(frozen=True)
 class SharedPlaces:
-    """Work every chunk of a refresh shares: one grid around the areas and zones, on which
-    their projected polygons' boxes are classified once (:class:`BoxCover`), and the H3 parent
-    checks made so far. Without it each chunk classified its own grid's boxes again (about
-    0.1 s a chunk)."""
+    """Work every chunk of a refresh shares: one grid around the areas and zones, whose boxes
+    are classified against their projected polygons once each (:class:`BoxCover`), and the H3
+    parent checks made so far. Without it each chunk classified its own grid's boxes again
+    (about 0.1 s a chunk)."""
 
     frame: GridFrame
     area_cover: BoxCover
@@ -519,17 +519,16 @@ def chunk_slices(rows: int, chunk_rows: int = CHUNK_ROWS, min_chunks: int = 1) -
 
 
 def enrich_in_chunks(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
-                     rules: Ruleset, totals: EnrichTotals, slices: list[slice] | None = None,
-                     shared: SharedPlaces | None = None) -> Iterator[pa.Table]:
+                     rules: Ruleset, totals: EnrichTotals,
+                     slices: list[slice] | None = None) -> Iterator[pa.Table]:
     """:func:`enrich_calls_table` (dictionary-encoded) over consecutive row slices of ``calls``
     (default: :func:`chunk_slices`).
 
     Yields one table per slice, in row order, and counts each into ``totals``. Every step of
     the enrichment depends on the call alone (a point's area, a code's triage), so the chunks
     hold the same rows as one table of all the calls; only the dictionaries differ per chunk.
-    ``shared``: :func:`share_places` of ``areas`` and ``zones``, when already made.
     """
-    shared = shared or share_places(areas, zones)
+    shared = share_places(areas, zones)
     for rows in slices if slices is not None else chunk_slices(len(calls)):
         table, fixes, locations = enrich_calls_table(calls.iloc[rows], areas, zones, rules,
                                                      dictionary=True, shared=shared)

@@ -91,36 +91,41 @@ class GridFrame:
 class BoxCover:
     """For each polygon, the boxes of a grid wholly inside it and the boxes its edge crosses.
 
-    ``polygons``: geometries in the polygons' CRS (None or empty ones match nothing).
-    ``numbers``: the boxes to classify (default: every box of the grid).
+    ``polygons``: geometries in the polygons' CRS (None or empty ones match nothing). Boxes
+    are classified when first asked for (:meth:`split`) and remembered: the chunks of a refresh
+    hold points in mostly the same boxes, so later chunks classify few boxes or none.
     """
 
-    def __init__(self, frame: GridFrame, polygons: np.ndarray, numbers: np.ndarray | None = None):
+    _INSIDE, _EDGE = 1, 2
+
+    def __init__(self, frame: GridFrame, polygons: np.ndarray):
         self.frame = frame
         polygons = np.asarray(polygons, dtype=object)
         usable = np.array([g is not None and not shapely.is_empty(g) for g in polygons], dtype=bool)
         self.polygons = np.where(usable, polygons, None) if len(polygons) else polygons
-        shapely.prepare(self.polygons[usable] if len(polygons) else self.polygons)
-        numbers = np.arange(frame.side * frame.side) if numbers is None else np.asarray(numbers)
-        empty = np.empty(0, dtype=np.int64)
-        self.inside = [empty] * len(polygons)
-        self.edge = [empty] * len(polygons)
-        if not len(numbers) or not usable.any():
-            return
-        tree = shapely.STRtree(frame.boxes(numbers))
-        touch = tree.query(self.polygons, predicate="intersects")
-        whole = tree.query(self.polygons, predicate="contains_properly")
-        width = len(numbers)
-        crossed = ~np.isin(touch[0] * width + touch[1], whole[0] * width + whole[1])
-        self.inside = _split_by(whole[0], numbers[whole[1]], len(polygons))
-        self.edge = _split_by(touch[0][crossed], numbers[touch[1][crossed]], len(polygons))
+        if usable.any():
+            shapely.prepare(self.polygons[usable])
+        self._usable = bool(usable.any())
+        self._state = np.zeros((len(polygons), frame.side * frame.side), dtype=np.int8)
+        self._known = np.zeros(frame.side * frame.side, dtype=bool)
+        self._lock = threading.Lock()
 
-
-def _split_by(group: np.ndarray, values: np.ndarray, groups: int) -> list[np.ndarray]:
-    """``values`` split by ``group`` (0..groups-1), each part in its original order."""
-    order = np.argsort(group, kind="stable")
-    bounds = np.searchsorted(group[order], np.arange(groups + 1))
-    return [values[order[bounds[i]:bounds[i + 1]]] for i in range(groups)]
+    def split(self, numbers: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """For each polygon, which of boxes ``numbers`` lie inside it, and which its edge
+        crosses (each in the order of ``numbers``)."""
+        numbers = np.asarray(numbers, dtype=np.int64)
+        with self._lock:
+            todo = numbers[~self._known[numbers]]
+            if len(todo) and self._usable:
+                tree = shapely.STRtree(self.frame.boxes(todo))
+                touch = tree.query(self.polygons, predicate="intersects")
+                whole = tree.query(self.polygons, predicate="contains_properly")
+                self._state[touch[0], todo[touch[1]]] = self._EDGE
+                self._state[whole[0], todo[whole[1]]] = self._INSIDE
+            self._known[todo] = True
+            state = self._state[:, numbers]
+        return ([numbers[row == self._INSIDE] for row in state],
+                [numbers[row == self._EDGE] for row in state])
 
 
 class PointGrid:
@@ -186,17 +191,17 @@ class PointGrid:
     def hits_per_polygon(self, polygons: np.ndarray | BoxCover) -> list[np.ndarray]:
         """For each polygon, the indices of the points that intersect it (each point once).
 
-        ``polygons``: as for :meth:`hits`. Without a cover, only the boxes holding points are
-        classified.
+        ``polygons``: as for :meth:`hits`. Only the boxes holding points are classified.
         """
         if isinstance(polygons, BoxCover):
             if polygons.frame != self.frame:
                 raise ValueError("the cover was made for another grid")
             cover = polygons
         else:
-            cover = BoxCover(self.frame, polygons, np.flatnonzero(self.counts))
+            cover = BoxCover(self.frame, polygons)
+        inside_boxes, edge_boxes = cover.split(np.flatnonzero(self.counts))
         out = []
-        for polygon, inside, edge in zip(cover.polygons, cover.inside, cover.edge, strict=True):
+        for polygon, inside, edge in zip(cover.polygons, inside_boxes, edge_boxes, strict=True):
             points = [self._points_in(inside)]
             if len(edge):
                 candidates = self._points_in(edge)

@@ -314,14 +314,6 @@ def read_places(by_kind: dict[str, list[SourceSpec]]) -> Places:
                   contacts_read, messages)
 
 
-def _share_places(places_job: Future):
-    """``enrich.share_places`` for the areas and zones ``places_job`` read."""
-    from response_atlas.ingest.enrich import share_places
-
-    places = places_job.result()
-    return share_places(places.areas, places.zones)
-
-
 def _build(data_dir, sources, preset, keep, version, result, bar, prefetch: Prefetch) -> dict:
     from response_atlas.triage_rules import RulesError, default_rules_text, load_rules
 
@@ -346,17 +338,15 @@ def _build(data_dir, sources, preset, keep, version, result, bar, prefetch: Pref
     # calls are typed and validated (their errors surface below, in the same order as before).
     side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="refresh-places")
     places_job = side.submit(read_places, by_kind)
-    # Then, in the same thread, the grid the chunks of calls share (``enrich.share_places``).
-    shared_job = side.submit(_share_places, places_job)
     try:
         return _build_with_places(data_dir, sources, preset, keep, version, result, bar, prefetch,
-                                  rules, rules_text, by_kind, places_job, shared_job)
+                                  rules, rules_text, by_kind, places_job)
     finally:
         side.shutdown(wait=True, cancel_futures=True)
 
 
 def _build_with_places(data_dir, sources, preset, keep, version, result, bar, prefetch, rules,
-                       rules_text, by_kind, places_job, shared_job) -> dict:
+                       rules_text, by_kind, places_job) -> dict:
     import pandas as pd
     import pyarrow as pa
 
@@ -440,8 +430,7 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
     bar.total += len(slices) - 1  # the progress bar counts chunks
     bar.refresh()
     totals = EnrichTotals()
-    chunks = _counted(enrich_in_chunks(calls, areas, zones, rules, totals, slices,
-                                       shared_job.result()), bar)
+    chunks = _counted(enrich_in_chunks(calls, areas, zones, rules, totals, slices), bar)
     for spec in sources:
         if spec.kind != "calls" and Path(spec.path).is_file():
             manifest_sources.append({"kind": spec.kind, "file": Path(spec.path).name,
