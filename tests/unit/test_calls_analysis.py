@@ -140,6 +140,9 @@ def test_area_table_public_and_staff(tiny_snapshot):
     # plain words for the kind of area, whole residents
     assert staff.loc["Gamma", "Kind"] == "Municipality"
     assert str(staff["Residents"].dtype) == "Int64" and staff.loc["Beta", "Residents"] == 2000
+    # rates to one decimal, as the public table writes them
+    odd = calls.area_counts(tiny_snapshot, dv).assign(rate_per_1000=12.345)
+    assert set(calls.area_table(odd, public=False)["Calls per 1,000 residents"]) == {12.3}
     counts = calls.area_counts(tiny_snapshot, dv).assign(kind="cincinnati_neighborhood")
     assert set(calls.area_table(counts, public=False)["Kind"]) == {"Cincinnati neighborhood"}
 

@@ -16,6 +16,7 @@ from response_atlas.filters import WEEKDAY_NAMES
 from response_atlas.privacy import SUPPRESSED_LABEL, defer_csv, escape_text, is_suppressed
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.layout import separated_number_columns
 from response_atlas.ui.map_view import show_map
 from response_atlas.viz import calls_figures as figs
 
@@ -27,8 +28,6 @@ INTRO = (
     "it under *Area details*) to see its calls by type, tier, month and hour. Every choice is in "
     "the page link, so a copied link opens the same view."
 )
-# Residents with thousands separators (counts stay as they are: public views turn small ones to text)
-RESIDENTS_COLUMN = {"Residents": st.column_config.NumberColumn(format="localized")}
 SENSITIVE_NOTE = (
     "Domestic violence and overdose / substance use calls are never shown below area level: the "
     "hexagon, heat and hot-spot layers leave them out, for everyone."
@@ -184,7 +183,9 @@ with side_col:
 
 st.subheader("Calls by area")
 table = calls.area_table(counts, public, threshold)
-st.dataframe(table, hide_index=True, key="area_table", column_config=RESIDENTS_COLUMN)
+st.dataframe(table, hide_index=True, key="area_table",
+             column_config=separated_number_columns(
+                 table, ("Residents", "Calls", "Calls per 1,000 residents")))
 st.download_button("Download this table (CSV)", defer_csv(table), "calls_by_area.csv",
                    "text/csv", key="area_table_csv")
 
@@ -225,11 +226,12 @@ else:
                                                                "rate_change"), threshold)
         shown["small_numbers"] = shown["small_numbers"].map(
             {True: "small numbers: read with care", False: ""})
-        st.dataframe(shown.rename(columns={
+        shown = shown.rename(columns={
             "area": "Area", "population": "Residents", "calls_before": "Calls before",
             "calls_after": "Calls after", "change": "Change", "pct_change": "Change %",
             "rate_before": "Per 1,000 before", "rate_after": "Per 1,000 after",
-            "rate_change": "Change per 1,000", "small_numbers": "Note"}),
-            hide_index=True, key="compare_table", column_config=RESIDENTS_COLUMN)
+            "rate_change": "Change per 1,000", "small_numbers": "Note"})
+        st.dataframe(shown, hide_index=True, key="compare_table", column_config=separated_number_columns(
+            shown, ("Residents", "Calls before", "Calls after", "Change")))
         st.caption(f"'Small numbers': fewer than {calls.SMALL_NUMBER} calls in a period, so the "
                    "change is mostly chance.")

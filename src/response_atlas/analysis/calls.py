@@ -288,6 +288,8 @@ def area_table(counts: pd.DataFrame, public: bool = True, threshold: int = 10) -
     )
     if public:
         counts = suppress_columns(counts, "calls", ("rate_per_1000",), threshold)
+    else:  # one decimal, as the public table writes it
+        counts = counts.assign(rate_per_1000=counts["rate_per_1000"].round(1))
     return counts.rename(columns={
         "area": "Area", "kind": "Kind", "population": "Residents", "calls": "Calls",
         "rate_per_1000": "Calls per 1,000 residents",

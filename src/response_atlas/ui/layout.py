@@ -65,3 +65,13 @@ def show_open_tab(sections: dict[str, Callable[[], None]], key: str) -> None:
         if tab.open:
             with tab:
                 show()
+
+
+def separated_number_columns(table, columns: tuple[str, ...]) -> dict:
+    """Column settings that show ``columns`` with thousands separators (17,703), for those of
+    them held as numbers; public tables turn small counts into text ("fewer than 11"), which
+    stays as it is."""
+    import pandas as pd
+
+    return {c: st.column_config.NumberColumn(format="localized") for c in columns
+            if c in table and pd.api.types.is_numeric_dtype(table[c])}
