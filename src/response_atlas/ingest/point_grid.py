@@ -11,8 +11,8 @@ rounding put in a neighbouring box is still covered by the box it was assigned t
 
 Which boxes lie inside a polygon and which its edge crosses (a :class:`BoxCover`) depends on the
 polygons and the grid alone. A refresh enriches its calls in chunks, so it fixes one grid around
-the areas and zones (a :class:`GridFrame`), classifies the boxes once, and buckets each chunk's
-points in that grid: a chunk then costs no box geometry at all.
+the areas and zones (a :class:`GridFrame`) and buckets each chunk's points in it; a box is
+classified the first time a chunk holds points in it, so later chunks cost little box geometry.
 """
 
 from __future__ import annotations

@@ -133,8 +133,8 @@ def keep_freed_memory() -> bool:
     refreshes in-process (first start, the triage page) keeps the default. Returns whether the
     setting took (False off glibc).
 
-    Arrow's own allocations get the same treatment (:func:`keep_arrow_memory`), and numpy's
-    large arrays stop asking for huge pages (:func:`use_small_pages`).
+    Arrow's own allocations get the same treatment (:func:`keep_arrow_memory`), and the
+    process uses no transparent huge pages (:func:`use_small_pages`).
     """
     import ctypes
 
