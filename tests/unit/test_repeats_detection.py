@@ -14,6 +14,7 @@ from response_atlas.analysis.repeats import (
     area_totals,
     compute_concentration,
     count_block_calls,
+    count_repeat_locations,
     find_repeat_locations,
     location_timeline,
     rank_repeat_locations,
@@ -86,6 +87,26 @@ def test_ranked_columns_hand_checked(tmp_path):
     assert row["last_call"].date() == date(2025, 1, 14)
     assert bool(row["team_contact"]) and row["contacts"] == 2
     assert row["first_contact"].date() == date(2025, 1, 12)
+
+
+def test_contacts_count_only_on_calls_the_filters_keep(tmp_path):
+    """Contacts per location come from the snapshot's table of contacted calls (made once),
+    filtered like the calls: a contact on a call the filters drop is not counted."""
+    snap = make_snapshot(tmp_path, [
+        ("c1", 10, "3XX OAK ST", BH, ALT, "Alpha"),
+        ("c2", 11, "3XX OAK ST", BH, ALT, "Alpha"),
+        ("c3", 12, "3XX OAK ST", "disorder", CO, "Alpha"),
+        ("c4", 13, "3XX OAK ST", BH, ALT, "Alpha"),
+    ], contacts=[("k1", "c1", "ARC", 10), ("k2", "c3", "ARC", 12), ("k3", "c3", "ARC", 12)])
+    assert count_repeat_locations(snap, all_of_2025(), RepeatRule(3, 90)) == 1
+    assert snap._made == set()  # a count (the Overview's) needs no contacts: nothing made
+    everything = find_repeat_locations(snap, all_of_2025(), RepeatRule(3, 90)).iloc[0]
+    assert everything["contacts"] == 3 and everything["first_contact"].date() == date(2025, 1, 11)
+    behavioral = find_repeat_locations(snap, all_of_2025().with_(categories=(BH,)),
+                                       RepeatRule(3, 90)).iloc[0]
+    assert behavioral["calls"] == 3 and behavioral["contacts"] == 1
+    assert snap._made == {"contacted_calls"}
+    assert snap.query("SELECT count(*) AS n FROM contacted_calls")["n"].iloc[0] == 2
 
 
 def test_filters_by_category_and_tier_change_what_repeats(tmp_path):

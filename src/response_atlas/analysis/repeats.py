@@ -114,10 +114,11 @@ def _contacts_source(snapshot: Snapshot) -> str:
     )
 
 
-def _repeat_ctes(snapshot: Snapshot, filters: Filters, rule: RepeatRule) -> tuple[str, list]:
+def _repeat_ctes(snapshot: Snapshot, filters: Filters, rule: RepeatRule,
+                 contacts: bool = True) -> tuple[str, list]:
     """CTEs ``block_calls``, ``all_loc`` (every block location), ``per_loc`` (those with enough
     calls), ``windowed``, ``repeat_addr``, ``repeat_calls`` (the block calls of repeat
-    locations), ``loc_area``, ``loc_contacts``.
+    locations), ``loc_area``, and ``loc_contacts`` unless ``contacts`` is False.
 
     The rolling count sums each location's calls per day over ``[day, day + window_days - 1]``
     (RANGE frame): so day 0 and day 89 share a 90-day window. Only locations with at least
@@ -125,8 +126,6 @@ def _repeat_ctes(snapshot: Snapshot, filters: Filters, rule: RepeatRule) -> tupl
     work runs on those alone (at 5M calls a third of the query time of doing it for every block).
     """
     block_sql, params = _block_calls_cte(filters, materialized=True)
-    where, where_params = _block_where(filters)
-    contacts = _contacts_source(snapshot)
     span = int(rule.window_days) - 1
     threshold = int(rule.threshold)
     sql = f"""
@@ -162,16 +161,23 @@ def _repeat_ctes(snapshot: Snapshot, filters: Filters, rule: RepeatRule) -> tupl
         SELECT address, first(area ORDER BY n DESC, area) AS area
         FROM (SELECT address, area, count(*) AS n FROM repeat_calls GROUP BY ALL)
         GROUP BY address
-    ),
+    )"""
+    if not contacts:
+        return sql, params
+    where, where_params = _block_where(filters)
+    # The calls with a contact: a small table made once per snapshot (a scan of every call's
+    # id took a third of this query at 5M calls), or none when the snapshot has no contacts.
+    contacted = ("contacted_calls" if snapshot.contacted_calls()
+                 else "(SELECT * FROM calls WHERE false)")
+    sql += f""",
     loc_contacts AS (
-        -- From a second, narrow scan of the calls that have a visible contact, not from the
-        -- block calls: carrying every call's id through them cost almost half the query when
-        -- no call type is chosen (at 5M calls 2.8 s with them, 1.5 s this way).
+        -- From the calls that have a contact, not from the block calls: carrying every call's
+        -- id through them cost almost half the query when no call type is chosen (at 5M calls
+        -- 2.8 s with them, 1.5 s this way).
         SELECT b.address, count(DISTINCT c.contact_id) AS contacts,
                min(c.contact_at) AS first_contact
-        FROM {contacts} c
-        JOIN (SELECT call_id, address FROM calls WHERE {where}
-              AND call_id IN (SELECT call_id FROM {contacts} v)) b ON b.call_id = c.call_id
+        FROM {_contacts_source(snapshot)} c
+        JOIN (SELECT call_id, address FROM {contacted} WHERE {where}) b ON b.call_id = c.call_id
         SEMI JOIN repeat_addr r ON r.address = b.address
         GROUP BY b.address
     )"""
@@ -265,7 +271,7 @@ def find_repeat_locations(
 def count_repeat_locations(snapshot: Snapshot, filters: Filters,
                            rule: RepeatRule = RepeatRule()) -> int:
     """How many locations are repeat locations under ``rule`` (the ranked list's length)."""
-    ctes, params = _repeat_ctes(snapshot, filters, rule)
+    ctes, params = _repeat_ctes(snapshot, filters, rule, contacts=False)
     return int(snapshot.query(f"{ctes} SELECT count(*) AS n FROM repeat_addr", params)["n"].iloc[0])
 
 
@@ -431,7 +437,7 @@ def area_totals(snapshot: Snapshot, filters: Filters, rule: RepeatRule = RepeatR
     repeat location in every area where it has calls (rare: blocks on an area line).
     """
     where, params = build_where(filters)
-    ctes, rparams = _repeat_ctes(snapshot, filters, rule)
+    ctes, rparams = _repeat_ctes(snapshot, filters, rule, contacts=False)
     sql = f"""{ctes},
     all_calls AS (
         SELECT area, count(*) AS all_calls,

@@ -279,10 +279,12 @@ def _current_snapshot(data_dir: Path) -> str:
 
 
 def plain_connection(snapshot_dir: Path):
-    """A bare DuckDB connection with the snapshot's views (no app code involved)."""
+    """A bare DuckDB connection with the snapshot's views (no app code involved), and the
+    per-snapshot tables the app makes (``area_facts``, ``contacted_calls``)."""
     import duckdb
 
     from response_atlas.schema import parquet_scan_sql, snapshot_table_files
+    from response_atlas.snapshot import CONTACTED_CALLS_SQL
 
     con = duckdb.connect(":memory:")
     for name in ("calls", "contacts", "rejects"):
@@ -291,6 +293,8 @@ def plain_connection(snapshot_dir: Path):
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM {parquet_scan_sql(files)}")
     con.execute("CREATE VIEW area_facts AS SELECT * EXCLUDE (geometry) FROM "
                 f"read_parquet('{snapshot_dir / 'areas.parquet'}')")
+    if snapshot_table_files(snapshot_dir, "contacts"):  # the table the app makes once, too
+        con.execute(CONTACTED_CALLS_SQL)
     return con
 
 
