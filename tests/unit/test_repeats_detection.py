@@ -107,6 +107,11 @@ def test_contacts_count_only_on_calls_the_filters_keep(tmp_path):
     assert behavioral["calls"] == 3 and behavioral["contacts"] == 1
     assert snap._made == {"contacted_calls"}
     assert snap.query("SELECT count(*) AS n FROM contacted_calls")["n"].iloc[0] == 2
+    timeline = location_timeline(snap, all_of_2025().with_(categories=(BH,)), "3XX OAK ST")
+    assert list(timeline.calls["call_id"]) == ["c1", "c2", "c4"]
+    assert list(timeline.contacts["contact_id"]) == ["k1"]
+    assert list(location_timeline(snap, all_of_2025(), "3XX OAK ST").contacts["contact_id"]) == [
+        "k1", "k2", "k3"]
 
 
 def test_filters_by_category_and_tier_change_what_repeats(tmp_path):
