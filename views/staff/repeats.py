@@ -109,8 +109,9 @@ if view == "Ranked list":
             key="rep_table", width="stretch",
             column_config={
                 "Rank": st.column_config.NumberColumn(width=50),
+                "Calls": st.column_config.NumberColumn(format="localized"),
                 "Most in one window": st.column_config.NumberColumn(
-                    help=f"Most calls in one {rule.window_days}-day window"),
+                    format="localized", help=f"Most calls in one {rule.window_days}-day window"),
                 "Alternative-eligible (%)": st.column_config.NumberColumn(
                     format="%d%%", help="Share of the location's calls eligible for "
                     "alternative response under the triage rules"),
