@@ -141,10 +141,17 @@ def test_chunks_sharing_one_grid_match_chunks_on_their_own(shared_data):
     })
     calls.loc[0, ["lat", "lon"]] = [41.5, -81.7]  # Cleveland: outside the grid altogether
     rules = load_rules(default_rules_text())
-    shared = share_places(areas, zones)
-    for part in (slice(0, 1_000), slice(1_000, 3_000)):
-        alone, _, where_alone = enrich_calls_table(calls.iloc[part], areas, zones, rules)
-        kept, _, where_kept = enrich_calls_table(calls.iloc[part], areas, zones, rules, shared=shared)
-        assert kept.equals(alone) and where_kept == where_alone
-    first, _, _ = enrich_calls_table(calls.iloc[:1], areas, zones, rules, shared=shared)
+    many = gpd.GeoDataFrame(  # over 16 zones: zone lists are built per point, not per pattern
+        {"zone_id": [f"m{i}" for i in range(20)]},
+        geometry=[box(-84.7 + 0.02 * i, 39.05, -84.66 + 0.02 * i, 39.25) for i in range(20)],
+        crs="EPSG:4326")
+    for zone_set in (zones, many):
+        shared = share_places(areas, zone_set)
+        for part in (slice(0, 1_000), slice(1_000, 3_000)):
+            alone, _, where_alone = enrich_calls_table(calls.iloc[part], areas, zone_set, rules)
+            kept, _, where_kept = enrich_calls_table(calls.iloc[part], areas, zone_set, rules,
+                                                     shared=shared)
+            assert kept.equals(alone) and where_kept == where_alone
+        assert max(len(z) for z in kept.column("zone_ids").to_pylist()) >= 2  # overlapping zones
+    first, _, _ = enrich_calls_table(calls.iloc[:1], areas, zones, rules, shared=share_places(areas, zones))
     assert first.column("area").to_pylist() == ["Outside county"]
