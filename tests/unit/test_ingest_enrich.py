@@ -116,8 +116,9 @@ def test_distinct_points_repeated_and_nearly_unique():
 
 def test_chunks_sharing_one_grid_match_chunks_on_their_own(shared_data):
     """enrich_calls_table with share_places (one grid around the places, boxes classified once,
-    H3 parent checks kept) gives each chunk the same table as without; calls far outside the
-    places are outside every area."""
+    H3 parent checks kept) gives each chunk the same table as with places shared afresh, and
+    the areas and zones of a grid around the points alone; calls far outside the places are
+    outside every area."""
     from response_atlas.ingest.enrich import enrich_calls_table, share_places
     from response_atlas.ingest.places import load_areas
     from response_atlas.triage_rules import default_rules_text, load_rules
@@ -152,6 +153,12 @@ def test_chunks_sharing_one_grid_match_chunks_on_their_own(shared_data):
             kept, _, where_kept = enrich_calls_table(calls.iloc[part], areas, zone_set, rules,
                                                      shared=shared)
             assert kept.equals(alone) and where_kept == where_alone
+            lat, lon = calls["lat"].to_numpy()[part], calls["lon"].to_numpy()[part]
+            index = assign_areas(lat, lon, areas)  # a grid around these points, no cover
+            names = areas["area"].to_numpy(dtype=object)
+            assert kept.column("area").to_pylist() == [
+                names[i] if i >= 0 else "Outside county" for i in index]
+            assert kept.column("zone_ids").to_pylist() == assign_zones(lat, lon, zone_set).to_pylist()
         assert max(len(z) for z in kept.column("zone_ids").to_pylist()) >= 2  # overlapping zones
     first, _, _ = enrich_calls_table(calls.iloc[:1], areas, zones, rules, shared=share_places(areas, zones))
     assert first.column("area").to_pylist() == ["Outside county"]

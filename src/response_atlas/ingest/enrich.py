@@ -101,6 +101,16 @@ def _by_name(areas: gpd.GeoDataFrame) -> np.ndarray:
     return np.argsort(areas["area"].to_numpy(dtype=str), kind="stable")
 
 
+def _area_polygons(areas: gpd.GeoDataFrame) -> np.ndarray:
+    """The areas' polygons, projected and prepared, in name order (:func:`_by_name`)."""
+    return _prepared(areas.geometry.iloc[_by_name(areas)])
+
+
+def _zone_polygons(zones: gpd.GeoDataFrame) -> np.ndarray:
+    """The zones' polygons, projected and prepared, in row order (a zone's number)."""
+    return _prepared(zones.geometry.reset_index(drop=True))
+
+
 def assign_areas(lat: np.ndarray, lon: np.ndarray, areas: gpd.GeoDataFrame,
                  points: object | None = None, cover: BoxCover | None = None) -> np.ndarray:
     """Index into ``areas`` for each point (-1: in no area); borders go to the first by name.
@@ -113,7 +123,7 @@ def assign_areas(lat: np.ndarray, lon: np.ndarray, areas: gpd.GeoDataFrame,
         return out
     order = _by_name(areas)
     found = _point_grid(lat, lon, points).hits_per_polygon(
-        cover if cover is not None else _prepared(areas.geometry.iloc[order]))
+        cover if cover is not None else _area_polygons(areas))
     for rank in range(len(found) - 1, -1, -1):  # last by name first: the first by name wins
         out[found[rank]] = order[rank]
     return out
@@ -128,7 +138,7 @@ def assign_zones(lat: np.ndarray, lon: np.ndarray, zones: gpd.GeoDataFrame,
     offsets = np.zeros(len(lat) + 1, dtype=np.int32)
     if len(lat) == 0 or zones.empty:
         return pa.ListArray.from_arrays(pa.array(offsets), pa.array([], type=pa.string()))
-    polygons = cover if cover is not None else _prepared(zones.geometry.reset_index(drop=True))
+    polygons = cover if cover is not None else _zone_polygons(zones)
     point_idx, zone_idx = _point_grid(lat, lon, points).hits(polygons)
     if len(zones) <= 32:  # few zones: a point x zone membership grid is cheaper than a sort
         member = np.zeros((len(lat), len(zones)), dtype=bool)
@@ -254,7 +264,7 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     as one label per distinct value plus an index per call: cheaper to build and to write to
     Parquet, and read back as plain strings (``snapshot_writer.write_arrow_table``). Otherwise
     they are plain strings. ``shared``: work kept from the previous chunks of the same areas
-    and zones (:func:`share_places`).
+    and zones (:func:`share_places`; made here when not given).
     """
     lat, lon, fixes = fix_coordinates(calls["lat"], calls["lon"])
     has_point = lat.notna().to_numpy() & lon.notna().to_numpy()
@@ -273,7 +283,7 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     pool = ThreadPoolExecutor(max_workers=4)
     try:
         columns = _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_point,
-                                  full_index, lat, lon, shared)
+                                  full_index, lat, lon, shared or share_places(areas, zones))
     finally:
         pool.shutdown()
     area_index = columns.pop("_area_index")
@@ -303,8 +313,7 @@ def _zone_patterns(u_lat: np.ndarray, zones: gpd.GeoDataFrame, points: PointGrid
     zone ids (no string per call). The key is the pattern's, as a dictionary index.
     """
     k = len(zones)
-    found = points.hits_per_polygon(
-        cover if cover is not None else _prepared(zones.geometry.reset_index(drop=True)))
+    found = points.hits_per_polygon(cover if cover is not None else _zone_polygons(zones))
     pattern = np.zeros(len(u_lat) + 1, dtype=np.int64)  # last slot: a call without a point
     for z, inside in enumerate(found):  # each point once per zone: a plain fancy assignment
         pattern[inside] |= 1 << z
@@ -366,25 +375,20 @@ def _zones_per_point(u_lat: np.ndarray, u_lon: np.ndarray, zones: gpd.GeoDataFra
 
 
 def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_point,
-                    full_index, lat, lon, shared: SharedPlaces | None) -> dict:
+                    full_index, lat, lon, shared: SharedPlaces) -> dict:
     """The snapshot columns, some as pool jobs (``Future``), plus ``_area_index``."""
     # H3 first: it needs no projection, so it runs while the points are projected and sorted.
     no_point = full_index == len(u_lat)
-    h3_job = pool.submit(_h3_columns, u_lat, u_lon, full_index, no_point,
-                         shared.parents if shared else None)
+    h3_job = pool.submit(_h3_columns, u_lat, u_lon, full_index, no_point, shared.parents)
     # Times, intervals and text need no place: built beside the spatial work, not after it.
     per_call_job = pool.submit(_per_call_columns, calls, lat, lon)
-    if shared is None:
-        points, area_cover, zone_cover = PointGrid(u_lon, u_lat, project=_project_lonlat), None, None
-    else:
-        points = PointGrid(u_lon, u_lat, frame=shared.frame)
-        area_cover, zone_cover = shared.area_cover, shared.zone_cover
-    area_job = pool.submit(assign_areas, u_lat, u_lon, areas, points, area_cover)
+    points = PointGrid(u_lon, u_lat, frame=shared.frame)
+    area_job = pool.submit(assign_areas, u_lat, u_lon, areas, points, shared.area_cover)
     if 0 < len(zones) <= 16:
-        zone_job = pool.submit(_zone_patterns, u_lat, zones, points, full_index, zone_cover)
+        zone_job = pool.submit(_zone_patterns, u_lat, zones, points, full_index, shared.zone_cover)
     else:  # many zones (or none): lists and keys per distinct point, spread to the calls
         zone_job = pool.submit(_zones_per_point, u_lat, u_lon, zones, points, full_index,
-                               zone_cover)
+                               shared.zone_cover)
     triage = _classify(_arrow_text(calls["incident_code"]), rules)
     # Area and status as small label lists plus one index per call (an Arrow take builds the
     # string columns without a Python object per call).
@@ -480,8 +484,8 @@ def share_places(areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> SharedPlac
     pad_x, pad_y = _FRAME_MARGIN * (x1 - x0), _FRAME_MARGIN * (y1 - y0)
     frame = GridFrame(x0 - pad_x, y0 - pad_y, x1 + pad_x, y1 + pad_y, project=_project_lonlat)
     empty = np.empty(0, dtype=object)
-    area_polygons = _prepared(areas.geometry.iloc[_by_name(areas)]) if not areas.empty else empty
-    zone_polygons = _prepared(zones.geometry.reset_index(drop=True)) if not zones.empty else empty
+    area_polygons = _area_polygons(areas) if not areas.empty else empty
+    zone_polygons = _zone_polygons(zones) if not zones.empty else empty
     return SharedPlaces(frame, BoxCover(frame, area_polygons), BoxCover(frame, zone_polygons),
                         ParentCheck())
 
