@@ -132,6 +132,8 @@ class Snapshot:
     def contacted_calls(self) -> bool:
         """Make the ``contacted_calls`` table (:data:`CONTACTED_CALLS_SQL`) if not made yet;
         False when the snapshot has no contacts (then there is no such table)."""
+        if "contacted_calls" in self._made:  # (every repeat query asks: no file check then)
+            return True
         if not self.has_table("contacts"):
             return False
         with self._made_lock:  # (one thread makes it; the others wait for it)

@@ -19,6 +19,7 @@ from response_atlas.privacy import defer_csv, escape_text
 from response_atlas.schema import OUTCOME_LABELS, PROGRAM_LABELS, TIER_LABELS
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.layout import separated_number_columns
 from response_atlas.ui.map_view import show_map
 from response_atlas.viz.maps import bounds_of
 from response_atlas.viz.repeats_figures import (
@@ -109,7 +110,7 @@ if view == "Ranked list":
             key="rep_table", width="stretch",
             column_config={
                 "Rank": st.column_config.NumberColumn(width=50),
-                "Calls": st.column_config.NumberColumn(format="localized"),
+                **separated_number_columns(table, ("Calls",)),
                 "Most in one window": st.column_config.NumberColumn(
                     format="localized", help=f"Most calls in one {rule.window_days}-day window"),
                 "Alternative-eligible (%)": st.column_config.NumberColumn(
