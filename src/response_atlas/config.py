@@ -4,6 +4,8 @@ Environment variables (all optional):
 - ``ATLAS_DATA_DIR``: the data folder with extracts and snapshots (default ``<project>/data``).
 - ``ATLAS_SUPPRESS_BELOW``: counts from 1 up to this value are suppressed in public views (10).
 - ``ATLAS_KEEP_SNAPSHOTS``: how many snapshots a refresh keeps (5).
+- ``ATLAS_EARLIEST_CALL``: calls received before this date (``YYYY-MM-DD``, default 1990-01-01)
+  are rejected by a refresh as implausible (``ingest/call_checks.py``).
 - ``ATLAS_TILES``: a basemap tile URL; empty (default) means a plain background that works offline.
 """
 
@@ -15,6 +17,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TIMEZONE = "America/New_York"
+EARLIEST_CALL_DEFAULT = "1990-01-01"
 # Ohio State Plane South (US feet): distances and point-in-polygon run in a projected CRS.
 PROJECTED_CRS = "EPSG:3735"
 GEOGRAPHIC_CRS = "EPSG:4326"
@@ -50,3 +53,8 @@ def load_settings(data_dir: str | Path | None = None) -> Settings:
         keep_snapshots=int(os.environ.get("ATLAS_KEEP_SNAPSHOTS", "5")),
         tiles=os.environ.get("ATLAS_TILES", ""),
     )
+
+
+def earliest_call_date() -> str:
+    """The first plausible call date (``ATLAS_EARLIEST_CALL``, default 1990-01-01)."""
+    return os.environ.get("ATLAS_EARLIEST_CALL", "").strip() or EARLIEST_CALL_DEFAULT

@@ -20,7 +20,9 @@ EXTRACT_FILES = {
     "rules": "triage_rules.yaml",
 }
 
-# Canonical calls columns: name -> (required, description)
+# Canonical calls columns: name -> (required, description). A required column must be in the
+# file (a preset without it fails, naming the closest column found); its values may still be
+# empty in some rows (a call without a location is kept as "No location").
 CALL_COLUMNS: dict[str, tuple[bool, str]] = {
     "call_id": (True, "911 call / event number"),
     "received_at": (True, "time the call was received, local America/New_York"),
@@ -28,8 +30,8 @@ CALL_COLUMNS: dict[str, tuple[bool, str]] = {
     "priority": (False, "priority as published"),
     "disposition": (False, "disposition text as published"),
     "address": (False, "block-masked address, e.g. 23XX FERGUSON RD"),
-    "lat": (False, "latitude (WGS84), offset by the publisher"),
-    "lon": (False, "longitude (WGS84)"),
+    "lat": (True, "latitude (WGS84), offset by the publisher"),
+    "lon": (True, "longitude (WGS84)"),
     "incident_desc": (False, "incident type description"),
     "dispatched_at": (False, "first unit dispatched"),
     "arrived_at": (False, "first unit arrived"),
@@ -40,6 +42,17 @@ CALL_COLUMNS: dict[str, tuple[bool, str]] = {
     "area_published": (False, "neighborhood name as published"),
 }
 CALL_TIME_COLUMNS = ("received_at", "dispatched_at", "arrived_at", "closed_at")
+
+# Longest value kept per calls text column, in characters. Identifiers longer than this are
+# not an id cut short but a broken row: the call is rejected. Other text is cut to the limit
+# (counted in the refresh report). Real extracts stay far below (ids ~15, addresses ~40).
+TEXT_LIMITS: dict[str, int] = {
+    "call_id": 200, "incident_code": 200,
+    "priority": 100, "agency": 100, "beat": 100, "district": 100,
+    "address": 300, "area_published": 300,
+    "disposition": 1000, "incident_desc": 1000,
+}
+REJECT_ON_OVERFLOW = ("call_id", "incident_code")
 
 AREA_FACT_COLUMNS = ("name", "kind", "population", "pct_black", "pct_poverty")
 

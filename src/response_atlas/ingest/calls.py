@@ -2,7 +2,9 @@
 
 Each file becomes a typed frame (``schema.CALL_COLUMNS``; times naive local) plus rejects: rows
 whose required values are missing or unparseable, with file, row, column and problem. Optional
-times that do not parse are cleared (the call is kept) and counted as fixes.
+times that do not parse are cleared (the call is kept) and counted as fixes. Each time column is
+read row by row in every known format (``ingest/times.py``); dates outside the plausible window
+and over-long text are handled by ``ingest/call_checks.py``.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
-from response_atlas.config import TIMEZONE
-from response_atlas.ingest.presets import CallPreset, detect_preset, pick_time_format
+from response_atlas.ingest.call_checks import TimeWindow, limit_text_columns, overflow_problem
+from response_atlas.ingest.presets import CallPreset, detect_preset
 from response_atlas.ingest.readers import CsvRead, ExtractError, read_csv_text
+from response_atlas.ingest.times import ISO, parse_time_text
 from response_atlas.schema import CALL_COLUMNS, CALL_TIME_COLUMNS, REJECT_COLUMNS
 
 TEXT_COLUMNS = tuple(c for c in CALL_COLUMNS if c not in CALL_TIME_COLUMNS and c not in ("lat", "lon"))
@@ -56,28 +59,31 @@ class CallsFile:
     calls: pd.DataFrame
     rejects: list[dict] = field(default_factory=list)
     fixes: dict[str, int] = field(default_factory=dict)
+    time_formats: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> format -> n
+    notes: list[str] = field(default_factory=list)  # e.g. optional columns that look misspelt
+
+
+# A rejected value is kept in the rejects table up to this many characters (a 1 MB field
+# would otherwise be copied whole into the snapshot).
+REJECT_VALUE_CHARS = 200
 
 
 def reject(kind: str, file: str, row: object, column: str, problem: str, value: object) -> dict:
     """One rejects-table row (all text)."""
+    if isinstance(value, str) and len(value) > REJECT_VALUE_CHARS:
+        value = f"{value[:REJECT_VALUE_CHARS]}... ({len(value):,} characters)"
     values = (kind, file, row, column, problem, value)
     return {k: "" if v is None or (np.isscalar(v) and pd.isna(v)) or v is pd.NA else str(v)
             for k, v in zip(REJECT_COLUMNS, values, strict=True)}
 
 
-def parse_times(raw: pd.Series, time_format: str | None) -> pd.Series:
-    """Text to naive local timestamps (microseconds); unparseable values become NaT.
-
-    Values with a UTC offset are converted to America/New_York wall time first.
-    """
-    text = raw.astype("string").str.strip()
-    if time_format is None:
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert(TIMEZONE).dt.tz_localize(None)
-    else:
-        parsed = pd.to_datetime(text, format=time_format, errors="coerce")
-    return parsed.astype("datetime64[us]")
+def parse_times(raw: pd.Series, time_format: str | None = "auto") -> pd.Series:
+    """Text to naive local timestamps (microseconds), row by row in every known format
+    (``times.parse_time_text``; ``time_format`` first); unreadable values become NaT."""
+    text = trim_text(pa_arrow.chunked_array([pa_arrow.array(raw.astype("string"), type=pa_arrow.string(),
+                                                            from_pandas=True)]))
+    values, _ = parse_time_text(text, time_format)
+    return pd.Series(values, index=raw.index)
 
 
 def synthetic_ids(frame: pd.DataFrame, prefix: str) -> pd.Series:
@@ -133,27 +139,6 @@ def _edge_bytes(chunk: pa_arrow.StringArray) -> tuple[bool, bool]:
     return bool(edge), empty
 
 
-def parse_time_column(raw: pa_arrow.ChunkedArray, text: pa_arrow.ChunkedArray,
-                      time_format: str | None) -> np.ndarray:
-    """Naive local ``datetime64[us]`` values of one time column (``text``: trimmed ``raw``).
-
-    Arrow parses the column when every value fits (ISO 8601 without an offset, or the strptime
-    format); otherwise the whole column goes through :func:`parse_times` (offsets, odd forms,
-    unparseable values), so the result never depends on which path ran.
-    """
-    try:
-        if time_format is None:
-            parsed = pc.cast(text, pa_arrow.timestamp("us"))
-        else:
-            parsed = pc.strptime(text, format=time_format, unit="us", error_is_null=True)
-            if parsed.null_count != text.null_count:
-                raise ValueError("some values do not fit the format")
-        return parsed.to_numpy().astype("datetime64[us]", copy=False)
-    except (pa_arrow.ArrowInvalid, pa_arrow.ArrowNotImplementedError, ValueError):
-        series = pd.Series(pd.arrays.ArrowStringArray(raw.cast(pa_arrow.string())))
-        return parse_times(series, time_format).to_numpy()
-
-
 def parse_number_column(raw: pa_arrow.ChunkedArray) -> np.ndarray:
     """Float64 values (NaN where missing or not a number); Arrow first, pandas for odd text."""
     try:
@@ -164,26 +149,31 @@ def parse_number_column(raw: pa_arrow.ChunkedArray) -> np.ndarray:
 
 
 def _typed_column(raw: pa_arrow.ChunkedArray, time_format: str | None,
-                  number: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Typed values of a number or time column and the rows that held non-empty text.
+                  number: bool = False) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Typed values of a number or time column, the rows that held non-empty text, and (times)
+    how many values each format read.
 
     Clean columns (every value well formed, no surrounding spaces) are typed straight from the
-    text; others are trimmed first and parsed as pandas would.
+    text; others are trimmed first and parsed value by value (numbers as pandas would, times in
+    every known format).
     """
     try:
         if number:
             parsed = pc.cast(raw, pa_arrow.float64())
-        elif time_format is None:
+        elif time_format in (None, "auto"):
             parsed = pc.cast(raw, pa_arrow.timestamp("us"))
         else:
             raise ValueError("strptime formats go through the trimmed path")
-        return parsed.to_numpy(), raw.is_valid().to_numpy(zero_copy_only=False)
+        present = raw.is_valid().to_numpy(zero_copy_only=False)
+        formats = {} if number or not present.any() else {ISO: int(present.sum())}
+        return parsed.to_numpy(), present, formats
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowNotImplementedError, ValueError):
         text = trim_text(raw)
         present = text.is_valid().to_numpy(zero_copy_only=False)
     if number:
-        return parse_number_column(raw), present
-    return parse_time_column(raw, text, time_format), present
+        return parse_number_column(raw), present, {}
+    values, formats = parse_time_text(text, time_format)
+    return values, present, formats
 
 
 def _string_series(column: pa_arrow.ChunkedArray) -> pd.Series:
@@ -196,10 +186,11 @@ def _string_series(column: pa_arrow.ChunkedArray) -> pd.Series:
 
 
 def load_calls_file(path: Path, preset: CallPreset | None = None, *,
-                    read: CsvRead | None = None) -> CallsFile:
+                    read: CsvRead | None = None, window: TimeWindow | None = None) -> CallsFile:
     """Read, map, type and validate one calls file; raises ExtractError when unusable.
 
     ``read``: the file already read with :func:`read_csv_text` (a refresh reads ahead).
+    ``window``: the plausible call times (default: the configured start to a day from now).
     """
     read = read if read is not None else read_csv_text(path)
     if read.table.num_rows == 0 and not read.bad_rows:
@@ -211,6 +202,7 @@ def load_calls_file(path: Path, preset: CallPreset | None = None, *,
         mapping = preset.resolve(read.header)
     except PresetError as exc:
         raise ExtractError(path, str(exc)) from None
+    notes = [f"{Path(path).name}: {note}" for note in preset.near_misses(read.header)]
     table = read.table.select(list(mapping.values())).rename_columns(list(mapping))
     n = table.num_rows
     rows = read.row_numbers if read.row_numbers is not None else np.arange(1, n + 1)
@@ -223,8 +215,8 @@ def load_calls_file(path: Path, preset: CallPreset | None = None, *,
     # Typing runs in Arrow: pandas only wraps the results (no per-value Python objects).
     columns: dict[str, object] = {}
     present: dict[str, np.ndarray] = {}  # column -> rows holding non-empty text
-    sample = table.column("received_at").drop_null().slice(0, 50).to_pylist()
-    time_format = pick_time_format(sample, preset.time_format)
+    time_format = preset.time_format
+    time_formats: dict[str, dict[str, int]] = {}
     # Columns are independent and Arrow compute releases the GIL: trim and type them in two
     # threads (results are gathered in a fixed order, so nothing depends on timing).
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -237,21 +229,24 @@ def load_calls_file(path: Path, preset: CallPreset | None = None, *,
         for column in TEXT_COLUMNS:
             if column in table.column_names:
                 jobs[column] = pool.submit(trim_text, table.column(column))
+        texts, overflow, cut = limit_text_columns(
+            {c: jobs[c].result() for c in TEXT_COLUMNS if c in jobs})
+        fixes.update(cut)
         for column in TEXT_COLUMNS:
-            if column in jobs:
-                columns[column] = _string_series(jobs[column].result())
+            if column in texts:
+                columns[column] = _string_series(texts[column])
             elif column in preset.defaults:
                 columns[column] = pd.Series(preset.defaults[column], index=range(n), dtype="string")
             else:
                 columns[column] = pd.Series(pd.NA, index=range(n), dtype="string")
         for column in ("lat", "lon"):
             if column in jobs:
-                columns[column], present[column] = jobs[column].result()
+                columns[column], present[column], _ = jobs[column].result()
             else:
                 columns[column] = np.full(n, np.nan)
         for column in CALL_TIME_COLUMNS:
             if column in jobs:
-                columns[column], present[column] = jobs[column].result()
+                columns[column], present[column], time_formats[column] = jobs[column].result()
             else:
                 columns[column] = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     # The file name as a one-label category: a text column of millions of copies of one
@@ -264,12 +259,16 @@ def load_calls_file(path: Path, preset: CallPreset | None = None, *,
         typed["call_id"] = synthetic_ids(typed, f"{preset.name.upper()}-").astype("string")
 
     bad_index = _validate(typed, table, name, rejects)
+    window = window or TimeWindow.around()
+    late = _late_rejects(typed, table, bad_index, window, overflow, name, rejects)
+    bad_index = bad_index.append(late) if len(late) else bad_index
     # Optional times that did not parse are cleared, not fatal: count them.
     for column in CALL_TIME_COLUMNS[1:]:
         if column in present:
             lost = int((np.isnat(typed[column].to_numpy()) & present[column]).sum())
             if lost:
                 fixes[f"{column}: unparseable time cleared"] = lost
+    _clear_outside_window(typed, window, fixes)  # (after the count above: not counted twice)
     for column in ("lat", "lon"):
         if column in present:
             lost = int((np.isnan(typed[column].to_numpy()) & present[column]).sum())
@@ -277,7 +276,47 @@ def load_calls_file(path: Path, preset: CallPreset | None = None, *,
                 fixes[f"{column}: not a number, location cleared"] = lost
     accepted = typed.drop(index=bad_index) if len(bad_index) else typed
     return CallsFile(Path(path), preset.name, encoding, rows_read,
-                     accepted.reset_index(drop=True), rejects, fixes)
+                     accepted.reset_index(drop=True), rejects, fixes, time_formats, notes)
+
+
+def _late_rejects(typed: pd.DataFrame, raw: pa_arrow.Table, bad_index: pd.Index, window: TimeWindow,
+                  overflow: dict[str, np.ndarray], name: str, rejects: list[dict]) -> pd.Index:
+    """Rows the schema passed but that are still rejected: received outside ``window``, or an
+    identifier over its length limit (``overflow``). One reject each; their index is returned."""
+    flagged: dict[int, tuple[str, str]] = {}
+    early, late = window.outside(typed["received_at"].to_numpy())
+    too_early, too_late = window.problems("received_at")
+    for mask, problem in ((early, too_early), (late, too_late)):
+        for position in np.flatnonzero(mask).tolist():
+            flagged.setdefault(position, ("received_at", problem))
+    for column, rows in overflow.items():
+        for position in np.flatnonzero(rows).tolist():
+            flagged.setdefault(position, (column, overflow_problem(column)))
+    if not flagged:
+        return pd.Index([])
+    already = set(bad_index.tolist())
+    out = []
+    for position in sorted(set(flagged) - already):
+        column, problem = flagged[position]
+        value = raw.column(column)[position].as_py() if column in raw.column_names else None
+        if column == "received_at" and value is None:
+            value = str(typed["received_at"].iloc[position])
+        rejects.append(reject("calls", name, typed["source_row"].iloc[position], column, problem, value))
+        out.append(typed.index[position])
+    return pd.Index(out)
+
+
+def _clear_outside_window(typed: pd.DataFrame, window: TimeWindow, fixes: dict[str, int]) -> None:
+    """Optional times outside ``window`` cleared in place and counted (the call is kept)."""
+    for column in CALL_TIME_COLUMNS[1:]:
+        early, late = window.outside(typed[column].to_numpy())
+        outside = early | late
+        if not outside.any():
+            continue
+        for mask, problem in zip((early, late), window.problems(column), strict=True):
+            if mask.any():
+                fixes[f"{problem}: cleared"] = int(mask.sum())
+        typed[column] = np.where(outside, np.datetime64("NaT"), typed[column].to_numpy())
 
 
 def load_validation_backend() -> None:

@@ -172,6 +172,32 @@ def _minutes(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
     return np.where(minutes >= 0, minutes, np.nan)
 
 
+# Impossible orderings of a call's times, counted per kind for the refresh report: each
+# (later, earlier, kind, the interval figures the call is then left out of).
+IMPOSSIBLE_ORDERS = (
+    ("dispatched_at", "received_at", "dispatched before received", "time to dispatch"),
+    ("arrived_at", "dispatched_at", "arrived before dispatched", "travel time"),
+    ("arrived_at", "received_at", "arrived before received", "response time"),
+    ("closed_at", "arrived_at", "closed before arrived", "time on scene"),
+    ("closed_at", "received_at", "closed before received", "time on scene"),
+)
+IMPOSSIBLE_PREFIX = "impossible interval: "
+
+
+def count_impossible(times: dict[str, np.ndarray]) -> dict[str, int]:
+    """Calls per impossible ordering (``IMPOSSIBLE_ORDERS``), keyed for ``EnrichTotals.fixes``.
+
+    The interval figures themselves are blanked by :func:`_minutes` (a negative interval is
+    empty), so the pages' medians and shares never include them.
+    """
+    counts = {}
+    for later, earlier, kind, figures in IMPOSSIBLE_ORDERS:
+        n = int(np.count_nonzero(times[later] < times[earlier]))  # (NaT compares False)
+        if n:
+            counts[f"{IMPOSSIBLE_PREFIX}{kind} (left out of: {figures})"] = n
+    return counts
+
+
 def _nullable(values: np.ndarray) -> pa.Array:
     """Float64 Arrow values with NaN stored as null (as pandas writes them)."""
     return pa.array(values, type=pa.float64(), from_pandas=True)
@@ -291,6 +317,7 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
     columns["h3_fine"], columns["h3_coarse"] = columns.pop("_h3")
     columns["zone_ids"], columns["zone_key"] = columns.pop("_zones")
     columns.update(columns.pop("_per_call"))
+    fixes.update(columns.pop("_impossible"))
     if not dictionary:
         columns = {c: _plain(v) for c, v in columns.items()}
     out = pa.table({c: columns[c] for c in SNAPSHOT_CALL_COLUMNS})
@@ -428,6 +455,7 @@ def _per_call_columns(calls: pd.DataFrame, lat: pd.Series, lon: pd.Series) -> di
                              nonexistent="latest").cast(pa.timestamp("us", tz="UTC"))
     times = {c: calls[c].to_numpy().astype("datetime64[us]", copy=False)
              for c in ("dispatched_at", "arrived_at", "closed_at")}
+    impossible = count_impossible({**times, "received_at": received})
     disposition = _arrow_text(calls["disposition"])
     return {
         "call_id": _arrow_text(calls["call_id"]),
@@ -455,6 +483,7 @@ def _per_call_columns(calls: pd.DataFrame, lat: pd.Series, lon: pd.Series) -> di
         "district": _arrow_text(calls["district"]),
         "source_file": _arrow_text(calls["source_file"]),
         "source_row": pa.array(calls["source_row"].to_numpy(), type=pa.int32()),
+        "_impossible": impossible,
     }
 
 

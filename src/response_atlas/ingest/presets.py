@@ -18,6 +18,7 @@ from the row's content). Users may add their own in YAML::
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,22 +47,67 @@ class CallPreset:
     defaults: dict[str, str] = field(default_factory=dict)  # constant values, e.g. agency
 
     def resolve(self, header: Iterable[str]) -> dict[str, str]:
-        """Canonical -> actual source column for this header; raises naming missing required."""
-        by_lower = {h.strip().lower(): h for h in header}
+        """Canonical -> actual source column for this header; raises naming missing required.
+
+        The error names each missing canonical column, the preset, the source name(s) it
+        looked for and the closest column the header does hold.
+        """
+        header = [h.strip() for h in header]
+        found = self._found(header)
+        required = [c for c, (req, _) in CALL_COLUMNS.items() if req]
+        if self.synthetic_id:
+            required.remove("call_id")
+        missing = [c for c in required if c not in found]
+        if missing:
+            unused = [h for h in header if h not in found.values()]
+            wanted = "; ".join(self._missing_text(c, unused) for c in missing)
+            raise PresetError(f"missing required column(s) for preset {self.name!r}: {wanted}")
+        return found
+
+    def near_misses(self, header: Iterable[str]) -> list[str]:
+        """Optional columns the header seems to hold under a misspelt name (for the report)."""
+        header = [h.strip() for h in header]
+        found = self._found(header)
+        unused = [h for h in header if h not in found.values()]
+        notes = []
+        for canonical in self.columns:
+            if canonical not in found:
+                close = closest_column(self.columns[canonical], unused, cutoff=0.85)
+                if close:
+                    notes.append(f"optional column {canonical} not found for preset {self.name!r} "
+                                 f"(looked for {', '.join(self.columns[canonical])}): "
+                                 f"did you mean {close}? (left empty)")
+        return notes
+
+    def _found(self, header: list[str]) -> dict[str, str]:
+        by_lower = {h.lower(): h for h in header}
         found: dict[str, str] = {}
         for canonical, candidates in self.columns.items():
             for candidate in candidates:
                 if candidate.lower() in by_lower:
                     found[canonical] = by_lower[candidate.lower()]
                     break
-        required = [c for c, (req, _) in CALL_COLUMNS.items() if req]
-        if self.synthetic_id:
-            required.remove("call_id")
-        missing = [c for c in required if c not in found]
-        if missing:
-            wanted = ", ".join(f"{c} (one of: {', '.join(self.columns.get(c, (c,)))})" for c in missing)
-            raise PresetError(f"missing required column(s) for preset {self.name!r}: {wanted}")
         return found
+
+    def _missing_text(self, canonical: str, unused: list[str]) -> str:
+        candidates = self.columns.get(canonical, ())
+        if not candidates:
+            return f"{canonical} (not mapped by the preset)"
+        close = closest_column((*candidates, canonical), unused)
+        hint = f": did you mean {close}?" if close else ": no column like it in the file"
+        return f"{canonical} (looked for {', '.join(candidates)}){hint}"
+
+
+def closest_column(names: Iterable[str], header: list[str], cutoff: float = 0.6) -> str | None:
+    """The header column closest to any of ``names`` (case-insensitive; difflib), or None."""
+    by_lower = {h.lower(): h for h in header}
+    best: tuple[float, str] | None = None
+    for name in names:
+        for match in difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=cutoff):
+            score = difflib.SequenceMatcher(None, name.lower(), match).ratio()
+            if best is None or score > best[0]:
+                best = (score, by_lower[match])
+    return best[1] if best else None
 
 
 def _same(*names: str) -> dict[str, tuple[str, ...]]:

@@ -355,6 +355,7 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
     from response_atlas.ingest.enrich import EnrichTotals, chunk_slices, enrich_in_chunks
     from response_atlas.ingest.presets import get_preset
     from response_atlas.ingest.snapshot_writer import PART_ROWS, write_snapshot
+    from response_atlas.ingest.times import describe_formats
 
     reasons: dict[str, dict[str, int]] = {}
     rejects: list[dict] = []
@@ -365,6 +366,7 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
     load_validation_backend()  # (while the first file is still being read)
     frames, presets_used = [], []
     read_total, fixes = 0, {}
+    call_notes: list[str] = []  # time formats found, misspelt optional columns
     for spec in by_kind.get("calls", []):
         chosen = None if spec.preset in (None, "auto") else get_preset(spec.preset, data_dir)
         loaded = load_calls_file(Path(spec.path), chosen, read=prefetch.csv(spec.path))
@@ -376,9 +378,12 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
         for k, v in loaded.fixes.items():
             fixes[k] = fixes.get(k, 0) + v
         frames.append(loaded.calls)
+        if formats := describe_formats(loaded.time_formats):
+            call_notes.append(f"time formats in {Path(spec.path).name}: {formats}")
+        call_notes += loaded.notes
         manifest_sources.append({"kind": "calls", "file": Path(spec.path).name, "sha256": prefetch.sha256(spec.path),
                                  "rows_read": loaded.rows_read, "preset": loaded.preset,
-                                 "encoding": loaded.encoding})
+                                 "encoding": loaded.encoding, "time_formats": loaded.time_formats})
     if not frames:
         raise RefreshError("no calls extract given")
     calls = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -400,7 +405,7 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
     places = places_job.result()
     areas, zones, contacts = places.areas, places.zones, places.contacts
     area_rejects, zone_rejects = places.area_rejects, places.zone_rejects
-    messages = places.messages
+    messages = call_notes + places.messages
     for kind, items in (("areas", area_rejects), ("zones", zone_rejects)):
         rejects += items
         for r in items:
@@ -443,6 +448,11 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
         counts["areas"] = {"accepted": len(areas), "rejected": len(area_rejects)}
         counts["zones"] = {"accepted": len(zones), "rejected": len(zone_rejects)}
         fixes.update(totals.fixes)
+        impossible = {k.removeprefix(enrich.IMPOSSIBLE_PREFIX): fixes.pop(k) for k in list(fixes)
+                      if k.startswith(enrich.IMPOSSIBLE_PREFIX)}
+        if impossible:
+            messages.append("impossible intervals, kept but left out of the interval figures: "
+                            + "; ".join(f"{k}: {v:,}" for k, v in impossible.items()))
         if fixes:
             messages.append("fixed or cleared: " + "; ".join(f"{k} ({v})" for k, v in fixes.items()))
         locations = totals.locations
@@ -460,6 +470,7 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
             "counts": counts,
             "rejected_by_reason": reasons,
             "fixes": fixes,
+            "impossible_intervals": impossible,
             "locations": locations,
             "time_range": {"start": str(start), "end": str(end)},
             "messages": messages,

@@ -1,0 +1,141 @@
+"""Time columns read row by row: every value in the first format that reads it.
+
+Publishers mix forms, even within one column (an export appended to an API download): ISO 8601
+with ``T`` or a space, with or without fractions of a second, with a UTC offset or ``Z``, and the
+portal's ``MM/DD/YYYY hh:mm[:ss] AM``. Each column is parsed on its own: the whole column in the
+format its first value suggests, then only the rows still unread in the next format, and so on
+(every pass vectorised, in Arrow or pandas). A value no format reads stays empty (NaT) and the
+caller decides what that means (a rejected call, a cleared optional time). Which formats were
+found, and how many values each read, is returned per column for the refresh report.
+
+Values with an offset are converted to America/New_York wall time; values without one are taken
+as local wall time already.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from response_atlas.config import TIMEZONE
+
+ISO = "ISO 8601"
+ISO_OFFSET = "ISO 8601 with UTC offset"
+# (label, strptime format) of the US forms, 12-hour ones first
+US_FORMATS = (
+    ("MM/DD/YYYY hh:mm:ss AM", "%m/%d/%Y %I:%M:%S %p"),
+    ("MM/DD/YYYY hh:mm AM", "%m/%d/%Y %I:%M %p"),
+    ("MM/DD/YYYY HH:MM:SS", "%m/%d/%Y %H:%M:%S"),
+    ("MM/DD/YYYY HH:MM", "%m/%d/%Y %H:%M"),
+)
+_OFFSET = r"(Z|[+-]\d\d(:?\d\d)?)$"  # a trailing UTC offset (ISO 8601)
+
+
+@dataclass(frozen=True)
+class TimeFormat:
+    """One way of reading times: a label for the report and a parser of Arrow text."""
+
+    label: str
+    parse: Callable[[pa.Array], np.ndarray]  # text -> datetime64[us], NaT where it does not fit
+
+
+def _strptime(time_format: str) -> Callable[[pa.Array], np.ndarray]:
+    def parse(text: pa.Array) -> np.ndarray:
+        parsed = pc.strptime(text, format=time_format, unit="us", error_is_null=True)
+        return _numpy(parsed)
+    return parse
+
+
+def _numpy(parsed: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(parsed.to_numpy(zero_copy_only=False), dtype="datetime64[us]")
+
+
+def _series(text: pa.Array) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowStringArray(text.cast(pa.string())))
+
+
+def parse_iso_naive(text: pa.Array) -> np.ndarray:
+    """ISO 8601 values without an offset (``T`` or space, fractions); others NaT."""
+    try:
+        return _numpy(pc.cast(text, pa.timestamp("us")))  # every value fits: Arrow alone
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    has_offset = pc.fill_null(pc.match_substring_regex(text, _OFFSET), False)
+    naive = pc.if_else(has_offset, pa.scalar(None, pa.string()), text)
+    try:
+        parsed = pd.to_datetime(_series(naive), format="ISO8601", errors="coerce")
+    except ValueError:  # an odd value pandas takes for a zone: value by value, rare
+        parsed = pd.Series([pd.to_datetime(v, format="ISO8601", errors="coerce")
+                            for v in naive.to_pylist()], dtype="datetime64[us]")
+    if getattr(parsed.dt, "tz", None) is not None:
+        return np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
+    return parsed.to_numpy().astype("datetime64[us]")
+
+
+def parse_iso_offset(text: pa.Array) -> np.ndarray:
+    """ISO 8601 values with a UTC offset or ``Z``, as local wall time; others NaT."""
+    has_offset = pc.fill_null(pc.match_substring_regex(text, _OFFSET), False)
+    if not pc.any(has_offset).as_py():
+        return np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
+    aware = pc.if_else(has_offset, text, pa.scalar(None, pa.string()))
+    parsed = pd.to_datetime(_series(aware), format="ISO8601", errors="coerce", utc=True)
+    return parsed.dt.tz_convert(TIMEZONE).dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+
+
+def formats_in_order(first_value: str | None, time_format: str | None = "auto") -> list[TimeFormat]:
+    """The formats to try, the one ``first_value`` looks like first.
+
+    ``time_format``: a preset's setting: ``"auto"`` (every known form), ``None`` (ISO 8601
+    only) or a strptime format (that one first, then ISO 8601).
+    """
+    iso = [TimeFormat(ISO, parse_iso_naive), TimeFormat(ISO_OFFSET, parse_iso_offset)]
+    if time_format is None:
+        return iso
+    if time_format != "auto":
+        return [TimeFormat(time_format, _strptime(time_format)), *iso]
+    us = [TimeFormat(label, _strptime(fmt)) for label, fmt in US_FORMATS]
+    text = (first_value or "").strip()
+    if len(text) >= 6 and "/" in text[:6]:
+        twelve_hour = text.upper().endswith(("AM", "PM"))
+        us.sort(key=lambda f: "AM" not in f.label if twelve_hour else "AM" in f.label)
+        return [*us, *iso]
+    return [*iso, *us]
+
+
+def parse_time_text(text: pa.Array | pa.ChunkedArray, time_format: str | None = "auto",
+                    ) -> tuple[np.ndarray, dict[str, int]]:
+    """Naive local ``datetime64[us]`` per value of trimmed ``text`` (null: NaT), and how many
+    values each format read (the formats that read none are left out).
+
+    Each format sees only the rows the formats before it could not read.
+    """
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    text = text.cast(pa.string())
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
+    todo = np.flatnonzero(text.is_valid().to_numpy(zero_copy_only=False))
+    found: dict[str, int] = {}
+    if len(todo) == 0:
+        return out, found
+    first = text[int(todo[0])].as_py()
+    for fmt in formats_in_order(first, time_format):
+        subset = text if len(todo) == len(text) else text.take(pa.array(todo))
+        parsed = fmt.parse(subset)
+        read = ~np.isnat(parsed)
+        if read.any():
+            found[fmt.label] = int(read.sum())
+            out[todo[read]] = parsed[read]
+            todo = todo[~read]
+        if len(todo) == 0:
+            break
+    return out, found
+
+
+def describe_formats(found: dict[str, dict[str, int]]) -> str:
+    """``received_at: ISO 8601 (990), MM/DD/YYYY hh:mm AM (10); closed_at: ...`` for the report."""
+    return "; ".join(f"{column}: " + ", ".join(f"{label} ({n:,})" for label, n in labels.items())
+                     for column, labels in found.items() if labels)
