@@ -99,14 +99,20 @@ class CallPreset:
 
 
 def closest_column(names: Iterable[str], header: list[str], cutoff: float = 0.6) -> str | None:
-    """The header column closest to any of ``names`` (case-insensitive; difflib), or None."""
-    by_lower = {h.lower(): h for h in header}
+    """The header column closest to any of ``names`` (case-insensitive), or None.
+
+    Closeness is difflib's ratio; a column that holds the name or is held by it (``latitude``
+    for ``lat``, ``latitude`` for ``latitude_x``) counts as close even when the ratio is low.
+    """
     best: tuple[float, str] | None = None
-    for name in names:
-        for match in difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=cutoff):
-            score = difflib.SequenceMatcher(None, name.lower(), match).ratio()
-            if best is None or score > best[0]:
-                best = (score, by_lower[match])
+    for name in (n.lower() for n in names):
+        for column in header:
+            text = column.lower()
+            score = difflib.SequenceMatcher(None, name, text).ratio()
+            if min(len(name), len(text)) >= 3 and (name in text or text in name):
+                score = max(score, 0.75)
+            if score >= cutoff and (best is None or score > best[0]):
+                best = (score, column)
     return best[1] if best else None
 
 
