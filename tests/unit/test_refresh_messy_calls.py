@@ -42,6 +42,12 @@ def test_parse_time_text_reads_each_row_in_the_format_that_fits():
         "2025-03-01T10:00:00.000000", "2025-03-01T10:00:00.000000", "NaT", "NaT"]
     assert found == {ISO: 3, ISO_OFFSET: 2, "MM/DD/YYYY hh:mm:ss AM": 1, "MM/DD/YYYY hh:mm AM": 1,
                      "MM/DD/YYYY HH:MM": 1}
+    # an impossible date among good ones spoils only its own row; rarer ISO forms still read
+    values, found = parse_time_text(pa.array(["2025-03-01T10:00:00", "2025-02-30 10:00:00",
+                                              "20250301T101500", "2025-03-01T10:00:00+0100"]))
+    assert [str(v) for v in values] == ["2025-03-01T10:00:00.000000", "NaT",
+                                        "2025-03-01T10:15:00.000000", "2025-03-01T04:00:00.000000"]
+    assert found == {ISO: 2, ISO_OFFSET: 1}
 
 
 def test_mixed_formats_within_and_across_columns_reject_only_unreadable_rows(tmp_path):

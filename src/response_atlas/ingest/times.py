@@ -34,6 +34,9 @@ US_FORMATS = (
     ("MM/DD/YYYY HH:MM", "%m/%d/%Y %H:%M"),
 )
 _OFFSET = r"(Z|[+-]\d\d(:?\d\d)?)$"  # a trailing UTC offset (ISO 8601)
+_ISO_DATE_TIME = r"^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d{1,9})?)?)?"
+_ISO_SHAPE = _ISO_DATE_TIME + "$"  # what Arrow's cast reads (date, minutes, seconds, fraction)
+_ISO_OFFSET = _ISO_DATE_TIME + r"\s?" + _OFFSET
 
 
 @dataclass(frozen=True)
@@ -59,32 +62,79 @@ def _series(text: pa.Array) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(text.cast(pa.string())))
 
 
+def _nat(n: int) -> np.ndarray:
+    return np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+
+
+def _matching(text: pa.Array, pattern: str) -> np.ndarray:
+    """Positions of the values matching ``pattern`` (RE2, in Arrow)."""
+    found = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+    return np.flatnonzero(found.to_numpy(zero_copy_only=False))
+
+
+def _pandas_iso(text: pa.Array, utc: bool = False) -> np.ndarray:
+    """pandas' ISO 8601 reader (every variant; ``utc``: offsets converted to local time)."""
+    try:
+        parsed = pd.to_datetime(_series(text), format="ISO8601", errors="coerce", utc=utc)
+    except ValueError:  # an odd value pandas takes for a zone: value by value (rare)
+        return np.array([_one_iso(v, utc) for v in text.to_pylist()], dtype="datetime64[us]")
+    if utc:
+        parsed = parsed.dt.tz_convert(TIMEZONE).dt.tz_localize(None)
+    elif getattr(parsed.dt, "tz", None) is not None:
+        return _nat(len(text))
+    return parsed.to_numpy().astype("datetime64[us]")
+
+
+def _one_iso(value: str | None, utc: bool) -> np.datetime64:
+    try:
+        stamp = pd.to_datetime(value, format="ISO8601", utc=utc)
+    except (ValueError, TypeError):
+        return np.datetime64("NaT")
+    if stamp is pd.NaT or (stamp.tzinfo is not None and not utc):
+        return np.datetime64("NaT")
+    if utc:
+        stamp = stamp.tz_convert(TIMEZONE).tz_localize(None)
+    return np.datetime64(stamp.to_datetime64(), "us")
+
+
+def _parse_shaped(text: pa.Array, pattern: str, parse: Callable[[pa.Array], np.ndarray]) -> np.ndarray:
+    """``parse`` on the values matching ``pattern`` only; the others NaT."""
+    out = _nat(len(text))
+    rows = _matching(text, pattern)
+    if len(rows):
+        out[rows] = parse(text if len(rows) == len(text) else text.take(pa.array(rows)))
+    return out
+
+
+def _arrow_iso(text: pa.Array) -> np.ndarray:
+    """Arrow's ISO 8601 cast (fast; fails on the whole array for one bad value: then pandas)."""
+    try:
+        return _numpy(pc.cast(text, pa.timestamp("us")))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _pandas_iso(text)  # e.g. an impossible date (2025-02-30) among them
+
+
 def parse_iso_naive(text: pa.Array) -> np.ndarray:
     """ISO 8601 values without an offset (``T`` or space, fractions); others NaT."""
     try:
         return _numpy(pc.cast(text, pa.timestamp("us")))  # every value fits: Arrow alone
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    has_offset = pc.fill_null(pc.match_substring_regex(text, _OFFSET), False)
-    naive = pc.if_else(has_offset, pa.scalar(None, pa.string()), text)
-    try:
-        parsed = pd.to_datetime(_series(naive), format="ISO8601", errors="coerce")
-    except ValueError:  # an odd value pandas takes for a zone: value by value, rare
-        parsed = pd.Series([pd.to_datetime(v, format="ISO8601", errors="coerce")
-                            for v in naive.to_pylist()], dtype="datetime64[us]")
-    if getattr(parsed.dt, "tz", None) is not None:
-        return np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
-    return parsed.to_numpy().astype("datetime64[us]")
+        return _parse_shaped(text, _ISO_SHAPE, _arrow_iso)
 
 
 def parse_iso_offset(text: pa.Array) -> np.ndarray:
     """ISO 8601 values with a UTC offset or ``Z``, as local wall time; others NaT."""
-    has_offset = pc.fill_null(pc.match_substring_regex(text, _OFFSET), False)
-    if not pc.any(has_offset).as_py():
-        return np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
-    aware = pc.if_else(has_offset, text, pa.scalar(None, pa.string()))
-    parsed = pd.to_datetime(_series(aware), format="ISO8601", errors="coerce", utc=True)
-    return parsed.dt.tz_convert(TIMEZONE).dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+    return _parse_shaped(text, _ISO_OFFSET, lambda aware: _pandas_iso(aware, utc=True))
+
+
+def parse_iso_other(text: pa.Array) -> np.ndarray:
+    """Any other ISO 8601 form pandas reads (basic ``20250301T1000``, ...), without offset:
+    the last pass, on the few values no other format read."""
+    out = _nat(len(text))
+    naive = np.setdiff1d(np.arange(len(text)), _matching(text, _OFFSET))
+    if len(naive):
+        out[naive] = _pandas_iso(text.take(pa.array(naive)))
+    return out
 
 
 def formats_in_order(first_value: str | None, time_format: str | None = "auto") -> list[TimeFormat]:
@@ -94,17 +144,18 @@ def formats_in_order(first_value: str | None, time_format: str | None = "auto") 
     only) or a strptime format (that one first, then ISO 8601).
     """
     iso = [TimeFormat(ISO, parse_iso_naive), TimeFormat(ISO_OFFSET, parse_iso_offset)]
+    last = TimeFormat(ISO, parse_iso_other)
     if time_format is None:
-        return iso
+        return [*iso, last]
     if time_format != "auto":
-        return [TimeFormat(time_format, _strptime(time_format)), *iso]
+        return [TimeFormat(time_format, _strptime(time_format)), *iso, last]
     us = [TimeFormat(label, _strptime(fmt)) for label, fmt in US_FORMATS]
     text = (first_value or "").strip()
     if len(text) >= 6 and "/" in text[:6]:
         twelve_hour = text.upper().endswith(("AM", "PM"))
         us.sort(key=lambda f: "AM" not in f.label if twelve_hour else "AM" in f.label)
-        return [*us, *iso]
-    return [*iso, *us]
+        return [*us, *iso, last]
+    return [*iso, *us, last]
 
 
 def parse_time_text(text: pa.Array | pa.ChunkedArray, time_format: str | None = "auto",
@@ -127,7 +178,7 @@ def parse_time_text(text: pa.Array | pa.ChunkedArray, time_format: str | None = 
         parsed = fmt.parse(subset)
         read = ~np.isnat(parsed)
         if read.any():
-            found[fmt.label] = int(read.sum())
+            found[fmt.label] = found.get(fmt.label, 0) + int(read.sum())
             out[todo[read]] = parsed[read]
             todo = todo[~read]
         if len(todo) == 0:
