@@ -213,12 +213,20 @@ def test_refresh_command_on_a_binary_calls_file_prints_one_line_and_fails(tmp_pa
     errors = [line for line in done.stdout.splitlines() if line.startswith("error:")]
     assert errors == ["error: calls.csv: looks like a PNG image, not CSV text"]
     assert "Traceback" not in done.stdout + done.stderr and done.stderr.strip() == ""
-    # not UTF-8 and rows of the wrong width: pyarrow could not hand such a row to the reader's
-    # handler (a traceback); now read as latin-1 and every bad row rejected by number
+    # rows of the wrong width that are not UTF-8, after 64 kB that are: pyarrow could not hand
+    # such a row to the reader's handler (a traceback); now read again as latin-1, and every bad
+    # row rejected by number
     data = make_data_dir(tmp_path / "latin")
-    (data / "calls.csv").write_bytes(b"call_id,received_at,incident_code,lat,lon\n"
-                                     + b"\xe9\xa2\xff,2025\n" * 50 + b"C1,2025-03-01 10:00:00,MHC,39.11,-84.54\n")
+    good = b"".join(b"C%d,2025-03-01 10:00:00,MHC,39.11,-84.54\n" % i for i in range(3000))
+    (data / "calls.csv").write_bytes(b"call_id,received_at,incident_code,lat,lon\n" + good
+                                     + b"\xe9\xa2\xff,2025\n" * 50 + b"X1,2025-03-01 10:00:00,CAF\xc9,39.11,-84.54\n")
     done = _run_cli(data)
     assert done.returncode == 0, done.stdout
-    assert "Traceback" not in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr and "Exception" not in done.stderr
+    assert "calls: read 3,051, accepted 3,001, rejected 50" in done.stdout
     assert "rejected calls: row has 2 field(s), expected 5 (truncated or malformed line): 50" in done.stdout
+    assert calls_of(data)[1].set_index("call_id").loc["X1", "incident_code"] == "CAF\u00c9"
+    # a file that is not UTF-8 from its start is read as latin-1 at once
+    (data / "calls.csv").write_bytes(b"call_id,received_at,incident_code,lat,lon\n\xe9\xa2\xff,2025\n")
+    read = read_csv_text(data / "calls.csv")
+    assert read.encoding == "latin-1" and read.bad_rows[0][0] == 1
