@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from response_atlas.ingest.call_checks import TimeWindow, limit_text_columns, overflow_problem
 from response_atlas.ingest.presets import CallPreset, detect_preset
 from response_atlas.ingest.readers import CsvRead, ExtractError, read_csv_text
-from response_atlas.ingest.times import ISO, parse_time_text
+from response_atlas.ingest.times import ISO, first_value, looks_us, parse_time_text
 from response_atlas.schema import CALL_COLUMNS, CALL_TIME_COLUMNS, REJECT_COLUMNS
 
 TEXT_COLUMNS = tuple(c for c in CALL_COLUMNS if c not in CALL_TIME_COLUMNS and c not in ("lat", "lon"))
@@ -160,9 +160,9 @@ def _typed_column(raw: pa_arrow.ChunkedArray, time_format: str | None,
     try:
         if number:
             parsed = pc.cast(raw, pa_arrow.float64())
-        elif time_format in (None, "auto"):
+        elif time_format in (None, "auto") and not looks_us(first_value(raw)):
             parsed = pc.cast(raw, pa_arrow.timestamp("us"))
-        else:
+        else:  # (a failed cast of a US column costs half as much as reading it)
             raise ValueError("strptime formats go through the trimmed path")
         present = raw.is_valid().to_numpy(zero_copy_only=False)
         formats = {} if number or not present.any() else {ISO: int(present.sum())}

@@ -151,11 +151,22 @@ def formats_in_order(first_value: str | None, time_format: str | None = "auto") 
         return [TimeFormat(time_format, _strptime(time_format)), *iso, last]
     us = [TimeFormat(label, _strptime(fmt)) for label, fmt in US_FORMATS]
     text = (first_value or "").strip()
-    if len(text) >= 6 and "/" in text[:6]:
+    if looks_us(text):
         twelve_hour = text.upper().endswith(("AM", "PM"))
         us.sort(key=lambda f: "AM" not in f.label if twelve_hour else "AM" in f.label)
         return [*us, *iso, last]
     return [*iso, *us, last]
+
+
+def looks_us(value: str | None) -> bool:
+    """Whether a time value looks like the US ``MM/DD/YYYY ...`` form (a slash up front)."""
+    return value is not None and "/" in value.strip()[:6]
+
+
+def first_value(column: pa.Array | pa.ChunkedArray, look: int = 1000) -> str | None:
+    """The first non-null value among the first ``look`` of ``column`` (None if all null)."""
+    head = column.slice(0, look).drop_null()
+    return head[0].as_py() if len(head) else None
 
 
 def parse_time_text(text: pa.Array | pa.ChunkedArray, time_format: str | None = "auto",
@@ -167,19 +178,23 @@ def parse_time_text(text: pa.Array | pa.ChunkedArray, time_format: str | None = 
     """
     text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
     text = text.cast(pa.string())
-    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
     todo = np.flatnonzero(text.is_valid().to_numpy(zero_copy_only=False))
     found: dict[str, int] = {}
     if len(todo) == 0:
-        return out, found
-    first = text[int(todo[0])].as_py()
-    for fmt in formats_in_order(first, time_format):
-        subset = text if len(todo) == len(text) else text.take(pa.array(todo))
-        parsed = fmt.parse(subset)
-        read = ~np.isnat(parsed)
+        return _nat(len(text)), found
+    out = None
+    for fmt in formats_in_order(text[int(todo[0])].as_py(), time_format):
+        if out is None:  # the first format reads the whole column (nulls stay NaT): no copy
+            out = fmt.parse(text)
+            read = ~np.isnat(out[todo])
+        else:
+            parsed = fmt.parse(text.take(pa.array(todo)))
+            read = ~np.isnat(parsed)
+            if read.any() and not out.flags.writeable:  # (a view of Arrow's buffer)
+                out = out.copy()
+            out[todo[read]] = parsed[read]
         if read.any():
             found[fmt.label] = found.get(fmt.label, 0) + int(read.sum())
-            out[todo[read]] = parsed[read]
             todo = todo[~read]
         if len(todo) == 0:
             break
