@@ -11,11 +11,12 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
 from response_atlas.ingest.call_checks import TimeWindow
-from response_atlas.ingest.calls import load_calls_file
+from response_atlas.ingest.calls import load_calls_file, parse_times
 from response_atlas.ingest.readers import ExtractError, describe_binary, read_csv_text
 from response_atlas.ingest.refresh import run_refresh
 from response_atlas.ingest.times import ISO, ISO_OFFSET, parse_time_text
@@ -48,6 +49,10 @@ def test_parse_time_text_reads_each_row_in_the_format_that_fits():
     assert [str(v) for v in values] == ["2025-03-01T10:00:00.000000", "NaT",
                                         "2025-03-01T10:15:00.000000", "2025-03-01T04:00:00.000000"]
     assert found == {ISO: 2, ISO_OFFSET: 1}
+    # contacts' times too (``parse_times``), whatever form their first values suggest
+    contact_times = pd.Series(["2025-03-01 10:00:00", "03/01/2025 10:30 AM", ""])
+    assert [str(v) for v in parse_times(contact_times, None)] == [
+        "2025-03-01 10:00:00", "2025-03-01 10:30:00", "NaT"]
 
 
 def test_mixed_formats_within_and_across_columns_reject_only_unreadable_rows(tmp_path):

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from response_atlas.ingest.call_checks import TimeWindow, limit_text_columns, overflow_problem
 from response_atlas.ingest.presets import CallPreset, detect_preset
 from response_atlas.ingest.readers import CsvRead, ExtractError, read_csv_text
-from response_atlas.ingest.times import ISO, first_value, looks_us, parse_time_text
+from response_atlas.ingest.times import ISO, US_FORMATS, first_value, looks_us, parse_time_text
 from response_atlas.schema import CALL_COLUMNS, CALL_TIME_COLUMNS, REJECT_COLUMNS
 
 TEXT_COLUMNS = tuple(c for c in CALL_COLUMNS if c not in CALL_TIME_COLUMNS and c not in ("lat", "lon"))
@@ -79,7 +79,13 @@ def reject(kind: str, file: str, row: object, column: str, problem: str, value: 
 
 def parse_times(raw: pd.Series, time_format: str | None = "auto") -> pd.Series:
     """Text to naive local timestamps (microseconds), row by row in every known format
-    (``times.parse_time_text``; ``time_format`` first); unreadable values become NaT."""
+    (``times.parse_time_text``; ``time_format`` first); unreadable values become NaT.
+
+    (ISO 8601 or a US form picked from the first values, as ``presets.pick_time_format`` gives
+    them, read every known form: a contacts file may mix them as a calls file may.)
+    """
+    if time_format is None or time_format in {fmt for _, fmt in US_FORMATS}:
+        time_format = "auto"
     text = trim_text(pa_arrow.chunked_array([pa_arrow.array(raw.astype("string"), type=pa_arrow.string(),
                                                             from_pandas=True)]))
     values, _ = parse_time_text(text, time_format)
