@@ -26,6 +26,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("views/staff/coverage.py", "Coverage and gaps", ":material/shield:", STAFF),
     PageSpec("views/staff/triage.py", "Triage rules", ":material/rule:", STAFF),
     PageSpec("views/staff/planner.py", "Pilot planner", ":material/calculate:", STAFF),
+    PageSpec("views/staff/forecast.py", "Demand forecast", ":material/query_stats:", STAFF),
     PageSpec("views/staff/data.py", "Data and refresh", ":material/database:", STAFF),
     PageSpec("views/public/about.py", "About and methods", ":material/info:", PUBLIC),
 )

@@ -1,4 +1,4 @@
-"""``python -m response_atlas.bench {ingest,scale,load} ...``."""
+"""``python -m response_atlas.bench {ingest,scale,load,forecast} ...``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ COMMANDS = {
     "ingest": "response_atlas.bench.ingest",  # refresh vs DuckDB read_csv
     "scale": "response_atlas.bench.pages",  # refresh and every page at 100k / 1M / 5M calls
     "load": "response_atlas.bench.load",  # 20 browser sessions against `streamlit run`
+    "forecast": "response_atlas.bench.forecast",  # the demand forecast at growing sizes
 }
-USAGE = "usage: python -m response_atlas.bench {ingest,scale,load} [options]  (-h for help)"
+USAGE = "usage: python -m response_atlas.bench {ingest,scale,load,forecast} [options]  (-h for help)"
 
 
 def main(argv: list[str]) -> int:

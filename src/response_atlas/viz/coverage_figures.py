@@ -226,8 +226,10 @@ def uncovered_heatmap(
     matrix: np.ndarray,
     schedules: Mapping[str, Schedule] | None = None,
     title: str = "Uncovered eligible calls by weekday and hour",
+    value_label: str = "uncovered eligible calls",
+    scale_title: str = "Uncovered calls",
 ) -> go.Figure:
-    """Hour x weekday heatmap of uncovered calls; each team's on-duty hours outlined."""
+    """Hour x weekday heatmap of (uncovered) calls; each team's on-duty hours outlined."""
     hours = [f"{h:02d}:00" for h in range(24)]
     fig = go.Figure(
         go.Heatmap(
@@ -235,9 +237,9 @@ def uncovered_heatmap(
             x=list(range(24)),
             y=list(WEEKDAYS),
             colorscale=CIVIDIS_SCALE,
-            colorbar={"title": {"text": "Uncovered calls"}},
+            colorbar={"title": {"text": scale_title}},
             customdata=np.tile(np.array(hours), (7, 1)),
-            hovertemplate="%{y} %{customdata}: %{z} uncovered eligible calls<extra></extra>",
+            hovertemplate="%{y} %{customdata}: %{z} " + value_label + "<extra></extra>",
             xgap=1,
             ygap=1,
         )
