@@ -161,8 +161,14 @@ def empty_zones() -> gpd.GeoDataFrame:
                              for c in ZONE_COLUMNS[:-1]}, geometry=[], crs="EPSG:4326")
 
 
+def zone_shape(geometry: object) -> str:
+    """A zone geometry's type, or ``no geometry``."""
+    return "no geometry" if geometry is None or geometry.is_empty else geometry.geom_type
+
+
 def load_zones(path: Path) -> tuple[gpd.GeoDataFrame, list[dict], list[str]]:
-    """Team zones; zones with a bad schedule, program or id are counted rejections."""
+    """Team zones; zones with a bad schedule, program, id or geometry (not a polygon) are counted
+    rejections, each naming the zone (:func:`zone_schedule_problem`)."""
     frame = read_geojson(path)
     name = Path(path).name
     missing = [c for c in ("zone_id", "team_id", "program", "schedule") if c not in frame.columns]
@@ -174,6 +180,9 @@ def load_zones(path: Path) -> tuple[gpd.GeoDataFrame, list[dict], list[str]]:
         problem = None
         if pd.isna(row["zone_id"]) or not str(row["zone_id"]).strip():
             problem = ("zone_id", "zone without an id", "")
+        elif zone_shape(row.geometry) not in POLYGON_TYPES:
+            problem = ("geometry", f"zone is not a polygon ({zone_shape(row.geometry)}): refused",
+                       row["zone_id"])
         elif str(row["program"]) not in PROGRAMS:
             problem = ("program", f"unknown program (use {', '.join(PROGRAMS)})", row["program"])
         else:

@@ -519,7 +519,9 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
     places = places_job.result()
     areas, zones, contacts = places.areas, places.zones, places.contacts
     area_rejects, zone_rejects = places.area_rejects, places.zone_rejects
-    messages = places.messages
+    messages = [*result.messages, *places.messages]  # (the settings used come first)
+    messages += [f"{r['source_file']} row {r['row']}: zone {r.get('zone_id') or '?'} is missing from "
+                 f"this snapshot: {r['problem']}" for r in zone_rejects]
     for kind, items in (("areas", area_rejects), ("zones", zone_rejects)):
         rejects += items
         for r in items:
