@@ -8,10 +8,9 @@ import shutil
 import pytest
 
 from response_atlas.snapshot import current_version
+from tests.apptest_helpers import run_page
 
 SWITCH = "Switch to this snapshot"
-
-from tests.apptest_helpers import run_page
 
 
 def test_staff_data_page_lists_the_snapshot(tiny_data_dir, tiny_snapshot):

@@ -314,6 +314,13 @@ def prune_snapshots(snapshots_dir: Path, keep: int) -> list[Path]:
     removed = []
     for old in list_snapshots(snapshots_dir)[: -max(keep, 1)]:
         if old.name != current:
-            shutil.rmtree(old, ignore_errors=True)
+            # Renamed out of the list first (atomic): a run killed mid-removal leaves a hidden
+            # leftover the next refresh removes, never a listed snapshot with files missing.
+            doomed = old.with_name(f"{STAGING_PREFIX}pruned-{old.name}")
+            try:
+                os.replace(old, doomed)
+            except OSError:
+                continue
+            shutil.rmtree(doomed, ignore_errors=True)
             removed.append(old)
     return removed
