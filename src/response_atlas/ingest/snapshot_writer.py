@@ -292,8 +292,9 @@ def check_writable(*folders: Path) -> None:
             os.close(fd)
             os.unlink(probe)
         except OSError as exc:
-            raise FolderNotWritable(f"{folder} cannot be written ({exc.strerror or exc}): nothing "
-                                    "was done; the snapshot in use is unchanged") from None
+            why = "a file is in the way" if folder.exists() and not folder.is_dir() else exc.strerror or exc
+            raise FolderNotWritable(f"{folder} cannot be written ({why}): nothing was done; the "
+                                    "snapshot in use is unchanged") from None
 
 
 def list_snapshots(snapshots_dir: Path) -> list[Path]:
