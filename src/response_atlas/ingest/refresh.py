@@ -344,6 +344,9 @@ def run_refresh(data_dir: Path, *, preset: str = "auto", keep: int = 5, progress
                 result.messages.append("removed leftovers of interrupted refreshes: " + ", ".join(removed))
             if sources is None:
                 sources = configured_sources(data_dir, preset, area_name_property, result)
+            # Named once the lock is held: versions then sort in the order runs switched CURRENT
+            # (a run that waited is newer than the one it waited for).
+            version = new_version()
             return _run_locked(data_dir, version, sources, preset, keep, progress, accept_drop, result)
     except (FolderBusy, FolderNotWritable, RefreshError) as exc:
         result.errors.append(str(exc))
