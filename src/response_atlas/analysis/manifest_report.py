@@ -116,8 +116,8 @@ def count_rejects(snapshot: Snapshot) -> int:
     return int(snapshot.query("SELECT count(*) AS n FROM rejects").iloc[0]["n"])
 
 
-SNAPSHOT_COLUMNS = ["Snapshot", "Created", "Data as of", "Calls accepted", "Calls rejected",
-                    "In an area", "Areas", "Zones", "Zones missing", "Note", "In use"]
+SNAPSHOT_COLUMNS = ["Snapshot", "In use", "Created", "Data as of", "Calls accepted", "Calls rejected",
+                    "In an area", "Areas", "Zones", "Zones missing", "Note"]
 
 
 def snapshots_table(snapshots_dir: Path) -> pd.DataFrame:
