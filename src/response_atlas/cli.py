@@ -1,4 +1,5 @@
-"""Command line: ``python -m response_atlas {refresh,demo,facts} ...`` (also the ``response-atlas`` script)."""
+"""Command line: ``python -m response_atlas {refresh,snapshots,demo,facts} ...`` (also the
+``response-atlas`` script)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {
         "refresh": "response_atlas.ingest.refresh",
+        "snapshots": "response_atlas.ingest.rollback",
         "demo": "response_atlas.demo.generate",
         "facts": "response_atlas.ingest.census",
     }
     if not argv or argv[0] not in commands:
-        print("usage: python -m response_atlas {refresh,demo,facts} [options]  (-h for help)")
+        print("usage: python -m response_atlas {refresh,snapshots,demo,facts} [options]  (-h for help)")
         return 2
     import importlib
 

@@ -2,8 +2,8 @@
 
 A snapshot is a folder ``<data>/snapshots/<version>/`` holding the tables named in
 ``schema.SNAPSHOT_TABLES``, the triage rules in force and ``manifest.json``. The file
-``<data>/snapshots/CURRENT`` names the version in use; ingest replaces it atomically, so a reader
-always sees one complete snapshot. No streamlit here: ``store.py`` adds the caching.
+``<data>/snapshots/CURRENT`` names the version in use; ingest (a refresh, or a rollback:
+``ingest/rollback.py``) replaces it atomically, so a reader always sees one complete snapshot. No streamlit here: ``store.py`` adds the caching.
 """
 
 from __future__ import annotations
@@ -38,6 +38,15 @@ DUCKDB_MEMORY_LIMIT = "512MB"
 
 class SnapshotMissing(RuntimeError):
     """No complete snapshot exists yet in the data folder."""
+
+
+def current_version(snapshots_dir: Path) -> str | None:
+    """The version ``CURRENT`` names (None: no pointer yet)."""
+    pointer = Path(snapshots_dir) / SNAPSHOT_POINTER
+    try:
+        return pointer.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
 
 
 def current_snapshot_dir(snapshots_dir: Path) -> Path:

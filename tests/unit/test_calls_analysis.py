@@ -20,7 +20,8 @@ def test_area_counts_and_rates(tiny_snapshot):
     # per 1,000 residents: 20/1000, 16/2000, 12/500
     assert out["rate_per_1000"].to_dict() == {"Alpha": 20.0, "Beta": 8.0, "Gamma": 24.0}
     assert calls.county_rate(tiny_snapshot, ALL) == pytest.approx(48 * 1000 / 3500, abs=0.01)
-    assert calls.total_calls(tiny_snapshot, ALL) == {"calls": 48, "outside": 0, "no_location": 0}
+    assert calls.total_calls(tiny_snapshot, ALL) == {"calls": 48, "outside": 0, "outside_areas": 0,
+                                                       "no_location": 0}
 
 
 def test_area_counts_keep_zero_areas_and_respect_filters(tiny_snapshot):

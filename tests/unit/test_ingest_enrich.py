@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import shapely
 from shapely.geometry import box
 
 from response_atlas.ingest.enrich import assign_areas, assign_zones, fix_coordinates, zone_keys
@@ -121,9 +122,10 @@ def test_chunks_sharing_one_grid_match_chunks_on_their_own(shared_data):
     outside every area."""
     from response_atlas.ingest.enrich import enrich_calls_table, share_places
     from response_atlas.ingest.places import load_areas
+    from response_atlas.locations import county_outline
     from response_atlas.triage_rules import default_rules_text, load_rules
 
-    areas, _, _ = load_areas(shared_data / "real" / "boundaries" / "cincinnati_sna_neighborhoods_cagis2022.geojson")
+    areas, *_ = load_areas(shared_data / "real" / "boundaries" / "cincinnati_sna_neighborhoods_cagis2022.geojson")
     zones = gpd.GeoDataFrame({"zone_id": ["z1", "z2"]},
                              geometry=[box(-84.55, 39.10, -84.45, 39.16), box(-84.50, 39.12, -84.40, 39.20)],
                              crs="EPSG:4326")
@@ -156,8 +158,11 @@ def test_chunks_sharing_one_grid_match_chunks_on_their_own(shared_data):
             lat, lon = calls["lat"].to_numpy()[part], calls["lon"].to_numpy()[part]
             index = assign_areas(lat, lon, areas)  # a grid around these points, no cover
             names = areas["area"].to_numpy(dtype=object)
+            # a city-only layer: outside it but inside the county outline is "Outside the areas"
+            in_county = shapely.intersects_xy(county_outline(), lon, lat)
             assert kept.column("area").to_pylist() == [
-                names[i] if i >= 0 else "Outside county" for i in index]
+                names[i] if i >= 0 else "Outside the areas" if county else "Outside county"
+                for i, county in zip(index, in_county, strict=True)]
             assert kept.column("zone_ids").to_pylist() == assign_zones(lat, lon, zone_set).to_pylist()
         assert max(len(z) for z in kept.column("zone_ids").to_pylist()) >= 2  # overlapping zones
     first, _, _ = enrich_calls_table(calls.iloc[:1], areas, zones, rules, shared=share_places(areas, zones))

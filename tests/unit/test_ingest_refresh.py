@@ -137,7 +137,8 @@ def test_coordinates_swapped_zero_outside_and_missing(tmp_path):
     rows = [
         "S1,2025-03-01 10:00:00,THEFTR,1,,,-84.54,39.11\n",   # swapped: fixed, lands in Alpha
         "Z1,2025-03-01 10:00:00,THEFTR,1,,,0,0\n",            # zero: no location
-        "O1,2025-03-01 10:00:00,THEFTR,1,,,39.30,-84.30\n",   # outside every area
+        "O1,2025-03-01 10:00:00,THEFTR,1,,,39.30,-84.30\n",   # outside the county (Warren)
+        "I1,2025-03-01 10:00:00,THEFTR,1,,,39.20,-84.60\n",   # in the county, outside the areas
         "N1,2025-03-01 10:00:00,THEFTR,1,,,,\n",              # no coordinates
         "B1,2025-03-01 10:00:00,THEFTR,1,,,39.11,-84.53\n",   # on the Alpha/Beta border
     ]
@@ -150,8 +151,14 @@ def test_coordinates_swapped_zero_outside_and_missing(tmp_path):
     assert by_id.loc["Z1", "location_status"] == "no_location"
     assert by_id.loc["N1", "area"] == "No location"
     assert by_id.loc["O1", "area"] == "Outside county"
+    assert by_id.loc["I1", "area"] == "Outside the areas"
+    assert by_id.loc["I1", "location_status"] == "outside_areas"
     assert by_id.loc["B1", "area"] == "Alpha"  # shared border: first area by name
-    assert snap.manifest["locations"] == {"in_area": 2, "outside_county": 1, "no_location": 2}
+    assert snap.manifest["locations"] == {"in_area": 2, "outside_areas": 1, "outside_county": 1,
+                                          "no_location": 2}
+    outcomes = {(r["kind"], r["outcome"]): r["count"] for r in snap.manifest["outcomes"]}
+    assert outcomes[("locations", "calls in the county but outside the areas (16.7%)")] == 1
+    assert "1 call(s) in the county but outside the areas" in " ".join(result.messages)
     assert snap.manifest["fixes"]["latitude/longitude swapped: fixed"] == 1
     assert snap.manifest["fixes"]["zero coordinates: kept as no location"] == 1
 
@@ -197,10 +204,12 @@ def test_self_intersecting_unnamed_and_duplicate_areas(tmp_path):
     result = run_refresh(data, progress=False)
     assert result.ok, result.errors
     assert any("Alpha: invalid geometry repaired" in m for m in result.messages)
-    assert result.rejected_by_reason["areas"] == {"duplicate area name (first kept)": 1,
-                                                  "polygon without a name": 1}
+    # the two Beta pieces become one area (issue 21: no piece dropped)
+    assert result.rejected_by_reason["areas"] == {"polygon without a name": 1}
     snap, _ = calls_of(data)
     assert sorted(snap.areas["area"]) == ["Alpha", "Beta"] and snap.areas.is_valid.all()
+    beta = snap.areas.set_index("area").geometry["Beta"]
+    assert beta.geom_type == "MultiPolygon" and len(beta.geoms) == 2
 
 
 def test_invalid_zone_schedule_rejects_zone(tmp_path):
@@ -298,8 +307,8 @@ def test_calls_enriched_in_chunks_give_the_same_snapshot(tmp_path, monkeypatch):
     assert {k: snaps["chunked"].manifest[k] for k in keys} == {k: snaps["whole"].manifest[k] for k in keys}
     assert snaps["chunked"].manifest["time_range"] == {"start": "2025-02-27 08:00:00",
                                                        "end": "2025-03-09 02:30:00"}
-    assert snaps["chunked"].manifest["locations"] == {"in_area": 2, "outside_county": 1,
-                                                      "no_location": 2}
+    assert snaps["chunked"].manifest["locations"] == {"in_area": 2, "outside_areas": 0,
+                                                      "outside_county": 1, "no_location": 2}
 
 
 def test_may_have_repeats_finds_every_repeat_and_ignores_nulls():

@@ -75,7 +75,8 @@ def test_fire_ems_five_column_file(shared_data):
 @pytest.mark.parametrize(("layer", "file", "count"), [("cagis_sna", SNA, 50), ("hamilton_county_areas", COUNTY, 81)])
 def test_area_layers(shared_data, layer, file, count):
     prop = AREA_LAYERS[layer].name_property
-    areas, rejects, messages = load_areas(shared_data / "real" / "boundaries" / file, prop)
+    areas, rejects, messages, counts = load_areas(shared_data / "real" / "boundaries" / file, prop)
+    assert counts == {"read": count, "pieces joined": 0}
     assert len(areas) == count and not rejects
     assert areas.geometry.is_valid.all()
     if layer == "cagis_sna":

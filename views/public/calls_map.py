@@ -96,8 +96,9 @@ def map_and_panel() -> None:
         notes.append(f"Hexagons with 1 to {threshold} calls are not drawn (nor used for the heat).")
     if public:
         notes.append(f"Areas with 1 to {threshold} calls show '{SUPPRESSED_LABEL}' and are gray.")
-    if totals["outside"] or totals["no_location"]:
-        notes.append(f"Not on the map: {totals['outside']:,} calls outside the county and "
+    if totals["outside"] or totals["outside_areas"] or totals["no_location"]:
+        notes.append(f"Not on the map: {totals['outside_areas']:,} calls in the county but outside "
+                     f"the areas, {totals['outside']:,} outside the county and "
                      f"{totals['no_location']:,} without a location.")
     st.caption(" ".join(notes))
     if spots is not None:

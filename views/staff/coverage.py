@@ -20,6 +20,7 @@ from response_atlas.analysis.coverage import (
     uncovered_matrix,
     unplaced_uncovered,
 )
+from response_atlas.analysis.manifest_report import missing_zone_notes
 from response_atlas.analysis.whatif import (
     KIND_LABELS,
     Scenario,
@@ -71,6 +72,8 @@ snap, filters = ctx.snapshot, ctx.filters
 data = cached_query(snap, baseline_coverage, filters)
 teams, agg, weeks = data.teams, data.rows, data.weeks
 for note in data.notes:
+    st.warning(note)
+for note in missing_zone_notes(snap.manifest):  # zones the refresh refused (issue 21)
     st.warning(note)
 if not teams:
     st.info(

@@ -1,12 +1,16 @@
-"""Data and refresh (staff): the snapshot manifest, validation report, rejected rows, snapshots."""
+"""Data and refresh (staff): the snapshot manifest, refresh outcomes, validation report, rejected
+rows, and the kept snapshots with a switch between them (rollback)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from response_atlas.analysis import manifest_report as mr
-from response_atlas.privacy import defer_csv
+from response_atlas.ingest.rollback import RollbackError, switch_to
+from response_atlas.privacy import defer_csv, escape_text
 from response_atlas.ui.context import get_context, page_header
+
+ROLLBACK_DONE = "data_page_rollback_done"  # the message shown after the rerun a switch causes
 
 ctx = get_context()
 if not ctx.is_staff:  # not in a public session's navigation at all; this guards a direct run
@@ -46,6 +50,12 @@ if not reasons.empty:
     st.markdown("**Rejected rows by reason**")
     st.dataframe(reasons, hide_index=True)
 
+st.subheader("Refresh outcomes")
+show_table(mr.outcomes_table(manifest), "This snapshot's manifest records no outcomes (it was "
+           "made before they were recorded).")
+for note in mr.missing_zone_notes(manifest):
+    st.warning(note)
+
 st.subheader("Validation report")
 show_table(mr.validation_table(manifest), "No validation findings recorded for this snapshot.",
            empty_is_good=True)
@@ -68,8 +78,26 @@ else:
     )
 
 st.subheader("Snapshots kept")
-st.dataframe(mr.snapshots_table(ctx.settings.snapshots_dir), hide_index=True)
+if ROLLBACK_DONE in st.session_state:
+    st.success(st.session_state.pop(ROLLBACK_DONE))
+kept = mr.snapshots_table(ctx.settings.snapshots_dir)
+st.dataframe(kept, hide_index=True)
 st.caption(
     f"The newest {ctx.settings.keep_snapshots} snapshots are kept. "
-    "Build a new one with `python -m response_atlas refresh`."
+    "Build a new one with `python -m response_atlas refresh`; a switch here only changes which "
+    "one is in use (the next refresh builds from the data folder as usual)."
 )
+others = kept.loc[~kept["In use"], "Snapshot"].tolist()
+if others:
+    with st.form("rollback"):
+        chosen = st.selectbox("Snapshot to use instead", others,
+                              help="Every page switches to it on its next run.")
+        if st.form_submit_button("Switch to this snapshot"):
+            try:
+                previous = switch_to(ctx.settings.snapshots_dir, chosen)
+            except RollbackError as exc:
+                st.error(escape_text(exc))
+            else:
+                st.session_state[ROLLBACK_DONE] = (
+                    f"Now using snapshot {escape_text(chosen)} (was {escape_text(previous)}).")
+                st.rerun()

@@ -72,16 +72,18 @@ def area_counts(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
 
 
 def total_calls(snapshot: Snapshot, filters: Filters) -> dict[str, int]:
-    """All matching calls, and how many fell outside the county or had no location."""
+    """All matching calls, and how many fell outside the county, inside it but outside the
+    areas (``outside_areas``), or had no location."""
     where, params = _where(filters)
     row = snapshot.query(
         "SELECT count(*) AS calls, "
         "count(*) FILTER (WHERE location_status = 'outside_county') AS outside, "
+        "count(*) FILTER (WHERE location_status = 'outside_areas') AS outside_areas, "
         "count(*) FILTER (WHERE location_status = 'no_location') AS no_location "
         f"FROM calls WHERE {where}",
         params,
     ).iloc[0]
-    return {k: int(row[k]) for k in ("calls", "outside", "no_location")}
+    return {k: int(row[k]) for k in ("calls", "outside", "outside_areas", "no_location")}
 
 
 def county_rate(snapshot: Snapshot, filters: Filters) -> float:

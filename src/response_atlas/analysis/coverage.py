@@ -28,10 +28,9 @@ import numpy as np
 import pandas as pd
 
 from response_atlas.filters import Filters, build_where
+from response_atlas.locations import UNPLACED_LABELS
 from response_atlas.schedule import MINUTES_PER_DAY, Schedule, ScheduleError, parse_schedule
 from response_atlas.schema import (
-    AREA_MISSING_LABEL,
-    AREA_OUTSIDE_LABEL,
     PROGRAMS,
     SENSITIVE_CATEGORIES,
     zone_key_ids,
@@ -55,7 +54,7 @@ ELIGIBILITY: dict[str, tuple[str, str]] = {
     ),
 }
 MAX_BUCKET_MINUTES = 15
-UNPLACED_AREAS = (AREA_MISSING_LABEL, AREA_OUTSIDE_LABEL)
+UNPLACED_AREAS = UNPLACED_LABELS  # (no location, outside the county, outside the areas)
 EARTH_RADIUS_KM = 6371.0088
 AGG_COLUMNS = ("program", "zone_key", "weekday", "minute", "area", "h3", "special_date", "calls")
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from response_atlas.schema import MANIFEST_FILE, REJECT_COLUMNS, SNAPSHOT_POINTER
+from response_atlas.privacy import escape_text
+from response_atlas.schema import REJECT_COLUMNS
 from response_atlas.snapshot import Snapshot
 
 REJECTS_SHOWN = 5000  # rows listed on the page; the download holds them all
@@ -115,27 +116,37 @@ def count_rejects(snapshot: Snapshot) -> int:
     return int(snapshot.query("SELECT count(*) AS n FROM rejects").iloc[0]["n"])
 
 
-def snapshots_table(snapshots_dir: Path) -> pd.DataFrame:
-    """Every complete snapshot, newest first: version, created, calls accepted, current."""
-    from response_atlas.ingest.snapshot_writer import list_snapshots
+SNAPSHOT_COLUMNS = ["Snapshot", "In use", "Created", "Data as of", "Calls accepted", "Calls rejected",
+                    "In an area", "Areas", "Zones", "Zones missing", "Note"]
 
-    pointer = Path(snapshots_dir) / SNAPSHOT_POINTER
-    current = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
-    rows = []
-    for folder in reversed(list_snapshots(Path(snapshots_dir))):
-        try:
-            manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            manifest = {}
-        calls = (manifest.get("counts") or {}).get("calls") or {}
-        rows.append({
-            "Snapshot": folder.name,
-            "Created": str(manifest.get("created_at", "")),
-            "Data as of": str(manifest.get("data_as_of", "")),
-            "Calls accepted": calls.get("accepted"),
-            "In use": folder.name == current,
-        })
-    return pd.DataFrame(rows, columns=["Snapshot", "Created", "Data as of", "Calls accepted", "In use"])
+
+def snapshots_table(snapshots_dir: Path) -> pd.DataFrame:
+    """Every kept snapshot, newest first, with its manifest's figures and whether it is in use
+    (``ingest.rollback.kept_snapshots``)."""
+    from response_atlas.ingest.rollback import kept_snapshots
+
+    rows = [{
+        "Snapshot": r["version"], "Created": r["created_at"], "Data as of": r["data_as_of"],
+        "Calls accepted": r["calls_accepted"], "Calls rejected": r["calls_rejected"],
+        "In an area": f"{r['placed_share']:.1%}" if r["placed_share"] is not None else "",
+        "Areas": r["areas"], "Zones": r["zones"], "Zones missing": r["zones_missing"],
+        "Note": "held back: " + r["held_back"] if r["held_back"] else "", "In use": r["current"],
+    } for r in kept_snapshots(Path(snapshots_dir))]
+    return pd.DataFrame(rows, columns=SNAPSHOT_COLUMNS)
+
+
+def outcomes_table(manifest: dict) -> pd.DataFrame:
+    """What the refresh did, one outcome a row with its count (``manifest['outcomes']``)."""
+    rows = [{"Kind": str(o.get("kind", "")), "Outcome": str(o.get("outcome", "")),
+             "Count": str(o.get("count", ""))} for o in manifest.get("outcomes") or []]
+    return pd.DataFrame(rows, columns=["Kind", "Outcome", "Count"])
+
+
+def missing_zone_notes(manifest: dict) -> list[str]:
+    """One sentence per zone the refresh refused (escaped: the texts come from the extract)."""
+    return [f"Zone {escape_text(z.get('zone_id') or '?')} (team {escape_text(z.get('team_id'))}, "
+            f"program {escape_text(z.get('program'))}) is missing from this snapshot: "
+            f"{escape_text(z.get('problem'))}" for z in manifest.get("zones_missing") or []]
 
 
 # --- triage rules in words (About page) --------------------------------------------------------

@@ -3,7 +3,8 @@
 Spatial work runs on the distinct points only (block-masked addresses repeat a lot) and in
 EPSG:3735 (Ohio South, feet). A point on a border shared by two areas goes to the area that
 comes first by name, so the result never depends on file order. Points in no area are kept as
-``Outside county``; calls without usable coordinates as ``No location``.
+``Outside county`` when they are outside the county outline too, else ``Outside the areas``
+(``locations.py``); calls without usable coordinates as ``No location``.
 
 Coordinates: (0, 0) or a zero component means "no location"; a pair that only makes sense
 swapped (latitude around -84, longitude around 39) is swapped back and counted.
@@ -30,6 +31,11 @@ from pyproj import Transformer
 from response_atlas.config import GEOGRAPHIC_CRS, H3_COARSE, H3_FINE, PROJECTED_CRS, TIMEZONE
 from response_atlas.ingest.h3_cells import ParentCheck, fine_and_coarse_cells
 from response_atlas.ingest.point_grid import BoxCover, GridFrame, PointGrid
+from response_atlas.locations import (
+    AREA_OUTSIDE_AREAS_LABEL,
+    LOCATION_OUTSIDE_AREAS,
+    county_outline,
+)
 from response_atlas.schema import (
     AREA_MISSING_LABEL,
     AREA_OUTSIDE_LABEL,
@@ -322,8 +328,9 @@ def enrich_calls_table(calls: pd.DataFrame, areas: gpd.GeoDataFrame, zones: gpd.
         columns = {c: _plain(v) for c, v in columns.items()}
     out = pa.table({c: columns[c] for c in SNAPSHOT_CALL_COLUMNS})
     n_names = len(areas)
-    slots = np.bincount(area_index, minlength=n_names + 2)
+    slots = np.bincount(area_index, minlength=n_names + 3)
     locations = {LOCATION_IN_AREA: int(slots[:n_names].sum()),
+                 LOCATION_OUTSIDE_AREAS: int(slots[n_names + 2]),
                  LOCATION_OUTSIDE: int(slots[n_names + 1]),
                  LOCATION_MISSING: int(slots[n_names])}
     return out, fixes, locations
@@ -421,15 +428,18 @@ def _enrich_columns(calls, areas, zones, rules, pool, u_lat, u_lon, codes, idx_p
     # string columns without a Python object per call).
     names = areas["area"].to_numpy(dtype=object)
     n_names = len(names)
-    missing_slot, outside_slot = n_names, n_names + 1
+    missing_slot, outside_slot, outside_areas_slot = n_names, n_names + 1, n_names + 2
     area_index = np.full(len(calls), missing_slot, dtype=np.int64)
-    point_area = area_job.result()[codes]
-    in_area = point_area >= 0
-    area_index[idx_point[in_area]] = point_area[in_area]
-    area_index[idx_point[~in_area]] = outside_slot
-    area_labels = pa.array([*names, AREA_MISSING_LABEL, AREA_OUTSIDE_LABEL], type=pa.string())
-    status_labels = pa.array([*[LOCATION_IN_AREA] * n_names, LOCATION_MISSING, LOCATION_OUTSIDE],
-                             type=pa.string())
+    point_slot = area_job.result()  # per distinct point: its area, or a slot below
+    outside = np.flatnonzero(point_slot < 0)
+    # Only the points in no area are tested against the county outline (few, one polygon).
+    in_county = shapely.intersects_xy(county_outline(), u_lon[outside], u_lat[outside])
+    point_slot[outside] = np.where(in_county, outside_areas_slot, outside_slot)
+    area_index[idx_point] = point_slot[codes]
+    area_labels = pa.array([*names, AREA_MISSING_LABEL, AREA_OUTSIDE_LABEL, AREA_OUTSIDE_AREAS_LABEL],
+                           type=pa.string())
+    status_labels = pa.array([*[LOCATION_IN_AREA] * n_names, LOCATION_MISSING, LOCATION_OUTSIDE,
+                              LOCATION_OUTSIDE_AREAS], type=pa.string())
     area_column = _dictionary(area_index, area_labels)
     status_column = _dictionary(area_index, status_labels)
     columns = {

@@ -1,9 +1,11 @@
 """Areas (with facts), team zones and team contacts: read, validate, repair, report.
 
 - Areas: the name property is configurable (canonical ``name``; the CAGIS file uses
-  ``neighborhood``, the county layer ``neighborhood_2020``); invalid polygons are repaired with
-  ``make_valid``; features without a name and repeated names (the first is kept) are counted
-  rejections. Facts are joined by name; areas without facts keep NaN and are reported.
+  ``neighborhood``, the county layer ``neighborhood_2020``; ``--area-name-property`` or the
+  folder's ``sources.yaml``); invalid polygons are repaired with ``make_valid``; pieces that
+  share a name are joined into one (multi)polygon; features without a name, and features that
+  are not polygons, are counted rejections. Facts are joined by name; areas without facts keep
+  NaN and are reported.
 - Zones: ``zone_id, team_id, program, schedule, base_lat, base_lon``; a schedule that
   ``schedule.parse_schedule`` refuses, or an unknown program, rejects the zone (counted, named).
 - Contacts: validated with pandera against ``schema.CONTACT_COLUMNS`` and ``OUTCOMES``.
@@ -11,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -36,40 +39,92 @@ AREA_COLUMNS = ["area", "kind", "population", "pct_black", "pct_poverty", "area_
 ZONE_COLUMNS = ["zone_id", "team_id", "program", "schedule", "base_lat", "base_lon", "geometry"]
 
 
+POLYGON_TYPES = ("Polygon", "MultiPolygon")
+
+
+def area_name_property(setting: str | None) -> str | None:
+    """The name property an areas setting names: a layer of ``census.AREA_LAYERS`` (``cagis_sna``)
+    stands for its property; anything else is the property itself (None: guess)."""
+    from response_atlas.ingest.census import AREA_LAYERS
+
+    if setting in AREA_LAYERS:
+        return AREA_LAYERS[setting].name_property
+    return setting or None
+
+
 def load_areas(path: Path, name_property: str | None = None
-               ) -> tuple[gpd.GeoDataFrame, list[dict], list[str]]:
-    """Area polygons named ``area`` (EPSG:4326) with ``area_km2``; returns (areas, rejects, messages)."""
+               ) -> tuple[gpd.GeoDataFrame, list[dict], list[str], dict[str, int]]:
+    """Area polygons named ``area`` (EPSG:4326) with ``area_km2``.
+
+    Returns (areas, rejects, messages, counts). Pieces that share a name become one
+    (multi)polygon; features that are not polygons are refused (a counted rejection each, and
+    an error when no polygon is left). ``counts``: features read, pieces joined, areas kept.
+    """
     frame = read_geojson(path)
     name = Path(path).name
-    prop = name_property or next((p for p in AREA_NAME_PROPERTIES if p in frame.columns), None)
+    prop = area_name_property(name_property)
+    prop = prop or next((p for p in AREA_NAME_PROPERTIES if p in frame.columns), None)
     if prop is None or prop not in frame.columns:
-        wanted = name_property or " / ".join(AREA_NAME_PROPERTIES)
-        raise ExtractError(path, f"no feature has the area name property ({wanted})")
+        wanted = prop or " / ".join(AREA_NAME_PROPERTIES)
+        found = ", ".join(c for c in frame.columns if c != "geometry") or "none"
+        raise ExtractError(path, f"no feature has the area name property {wanted} (properties "
+                                 f"found: {found}); set it with --area-name-property or in "
+                                 "sources.yaml")
     frame = frame.rename(columns={prop: "area"}) if prop != "area" else frame
     frame["area"] = frame["area"].astype("string").str.strip()
+    counts = {"read": len(frame)}
     rejects, messages = [], []
     unnamed = frame["area"].isna() | frame["area"].eq("")
     for idx in frame.index[unnamed]:
         rejects.append(reject("areas", name, idx + 1, prop, "polygon without a name", ""))
     frame = frame[~unnamed]
-    dupes = frame["area"].duplicated(keep="first")
-    for idx in frame.index[dupes]:
-        rejects.append(reject("areas", name, idx + 1, prop, "duplicate area name (first kept)",
-                              frame.loc[idx, "area"]))
-    frame = frame[~dupes]
     empty = frame.geometry.isna() | frame.geometry.is_empty
     for idx in frame.index[empty]:
         rejects.append(reject("areas", name, idx + 1, "geometry", "no geometry", frame.loc[idx, "area"]))
     frame = frame[~empty]
+    kinds = frame.geometry.geom_type
+    wrong = ~kinds.isin(POLYGON_TYPES)
+    for idx in frame.index[wrong]:
+        rejects.append(reject("areas", name, idx + 1, "geometry",
+                              f"not a polygon ({kinds[idx]}): refused", frame.loc[idx, "area"]))
+    found = ", ".join(f"{n} {k}" for k, n in kinds[wrong].value_counts().items())
+    if found:
+        messages.append(f"{name}: {int(wrong.sum())} feature(s) refused: areas must be polygons "
+                        f"(found {found})")
+    frame = frame[~wrong]
+    if frame.empty:
+        detail = f" (found {found}): an areas file must hold the area polygons" if found else ""
+        raise ExtractError(path, "has no polygon features" + detail)
     frame, repaired = repair_geometries(frame, "area")
     messages += [f"{name}: {m}" for m in repaired]
-    if frame.empty:
-        raise ExtractError(path, "no usable area polygons")
+    frame, joined = dissolve_by_name(frame)
+    counts["pieces joined"] = sum(joined.values())
+    if joined:
+        shown = ", ".join(f"{a} ({n + 1} pieces)" for a, n in list(joined.items())[:10])
+        messages.append(f"{name}: {len(joined)} area name(s) on several polygons, joined into one "
+                        f"area each: {shown}" + (" ..." if len(joined) > 10 else ""))
     kind = frame["kind"].astype("string") if "kind" in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
     out = gpd.GeoDataFrame({"area": frame["area"].astype(str), "kind": kind},
                            geometry=frame.geometry.values, crs="EPSG:4326")
     out["area_km2"] = out.to_crs(PROJECTED_CRS).area.to_numpy() * SQ_FT_TO_KM2
-    return out.reset_index(drop=True), rejects, messages
+    return out.reset_index(drop=True), rejects, messages, counts
+
+
+def dissolve_by_name(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, int]]:
+    """One row per area name, its pieces' union as its geometry (first row's other columns);
+    also ``{name: extra pieces joined}`` for the names that had several."""
+    import shapely
+
+    repeated = frame["area"].duplicated(keep=False)
+    if not repeated.any():
+        return frame, {}
+    joined = {}
+    geometry = frame.geometry.copy()
+    for area, group in frame[repeated].groupby("area", sort=False):
+        geometry.loc[group.index[0]] = shapely.union_all(group.geometry.to_numpy())
+        joined[str(area)] = len(group) - 1
+    out = frame.set_geometry(geometry)
+    return out[~out["area"].duplicated(keep="first")], joined
 
 
 def join_facts(areas: gpd.GeoDataFrame, facts_path: Path | None) -> tuple[gpd.GeoDataFrame, list[str]]:
@@ -106,8 +161,14 @@ def empty_zones() -> gpd.GeoDataFrame:
                              for c in ZONE_COLUMNS[:-1]}, geometry=[], crs="EPSG:4326")
 
 
+def zone_shape(geometry: object) -> str:
+    """A zone geometry's type, or ``no geometry``."""
+    return "no geometry" if geometry is None or geometry.is_empty else geometry.geom_type
+
+
 def load_zones(path: Path) -> tuple[gpd.GeoDataFrame, list[dict], list[str]]:
-    """Team zones; zones with a bad schedule, program or id are counted rejections."""
+    """Team zones; zones with a bad schedule, program, id or geometry (not a polygon) are counted
+    rejections, each naming the zone (:func:`zone_schedule_problem`)."""
     frame = read_geojson(path)
     name = Path(path).name
     missing = [c for c in ("zone_id", "team_id", "program", "schedule") if c not in frame.columns]
@@ -119,15 +180,20 @@ def load_zones(path: Path) -> tuple[gpd.GeoDataFrame, list[dict], list[str]]:
         problem = None
         if pd.isna(row["zone_id"]) or not str(row["zone_id"]).strip():
             problem = ("zone_id", "zone without an id", "")
+        elif zone_shape(row.geometry) not in POLYGON_TYPES:
+            problem = ("geometry", f"zone is not a polygon ({zone_shape(row.geometry)}): refused",
+                       row["zone_id"])
         elif str(row["program"]) not in PROGRAMS:
             problem = ("program", f"unknown program (use {', '.join(PROGRAMS)})", row["program"])
         else:
             try:
                 parse_schedule(str(row["schedule"]))
             except ScheduleError as exc:
-                problem = ("schedule", f"schedule does not parse: {exc}", row["schedule"])
+                problem = ("schedule", zone_schedule_problem(row, exc), row["schedule"])
         if problem:
-            rejects.append(reject("zones", name, idx + 1, *problem))
+            # (the zone's names ride along for the manifest's list of missing zones)
+            rejects.append({**reject("zones", name, idx + 1, *problem),
+                            **{k: _text(row.get(k)) for k in ("zone_id", "team_id", "program")}})
         else:
             keep.append(idx)
     frame = frame.loc[keep]
@@ -148,6 +214,23 @@ def load_zones(path: Path) -> tuple[gpd.GeoDataFrame, list[dict], list[str]]:
         given = pd.to_numeric(frame[column], errors="coerce") if column in frame else np.nan
         out[column] = pd.Series(given, index=frame.index).fillna(pd.Series(fallback.values, index=frame.index)).to_numpy()
     return out[ZONE_COLUMNS].reset_index(drop=True), rejects, [f"{name}: {m}" for m in messages]
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def zone_schedule_problem(row: pd.Series, exc: ScheduleError) -> str:
+    """Why a zone's schedule was refused, naming the zone, its team and program, the schedule
+    text and where in it each problem is (``at character N``, counted from 1)."""
+    text = exc.text
+    where = []
+    for problem in exc.problems:
+        quoted = re.search(r"'([^']+)'", problem)
+        at = text.lower().find(quoted.group(1).lower()) if quoted else -1
+        where.append(f"{problem} (at character {at + 1})" if at >= 0 else problem)
+    return (f"schedule does not parse: zone {row['zone_id']} (team {row['team_id']}, program "
+            f"{row['program']}), schedule {text!r}: " + "; ".join(where))
 
 
 CONTACTS_SCHEMA = pa.DataFrameSchema(

@@ -1,7 +1,19 @@
 """Refresh: turn the extracts in a data folder into a new versioned snapshot.
 
-``python -m response_atlas refresh [--data DIR] [--preset NAME]``
+``python -m response_atlas refresh [--data DIR] [--preset NAME] [--area-name-property NAME]
+[--accept-drop] [--wait SECONDS]``
 (``--fetch [--sources FILE]`` downloads the extracts from the publisher first: ``ingest/fetch.py``)
+
+Each extract's settings (a calls preset or column mapping, the areas' name property or layer) come
+from the command line, else from the data folder's ``sources.yaml`` (the same file and ``preset``
+key ``--fetch`` uses: each entry's ``file`` and ``preset``; its other keys are not needed here),
+else are guessed from the file.
+
+Only one refresh writes a data folder at a time (``snapshot_writer.folder_lock``); staging left
+by a killed run is removed first, and a folder that cannot be written is refused before any
+work. A new snapshot whose share of calls placed in an area falls far below the current one's
+(:data:`PLACED_SHARE_DROP`) is written but not switched to unless ``--accept-drop`` is given
+(exit code 3); ``python -m response_atlas snapshots`` lists and switches snapshots.
 
 Steps: read and validate every extract, enrich the calls once, write the snapshot atomically
 (``snapshot_writer``), keep the last ``keep`` snapshots. Calls files are ``calls.csv`` and
@@ -19,6 +31,7 @@ import hashlib
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -30,8 +43,23 @@ import pyarrow as pa
 
 from response_atlas.config import load_settings
 from response_atlas.ingest.readers import CsvRead, ExtractError, count_lines, read_csv_text
-from response_atlas.ingest.snapshot_writer import new_version
-from response_atlas.schema import EXTRACT_FILES, REJECT_COLUMNS
+from response_atlas.ingest.snapshot_writer import (
+    LOCK_WAIT_S,
+    FolderBusy,
+    FolderNotWritable,
+    check_writable,
+    folder_lock,
+    new_version,
+    remove_stale_staging,
+)
+from response_atlas.locations import LOCATION_STATUSES, LOCATION_WORDS, placed_share
+from response_atlas.schema import EXTRACT_FILES, MANIFEST_FILE, REJECT_COLUMNS, SNAPSHOT_POINTER
+
+SETTINGS_FILE = "sources.yaml"  # the data folder's own settings (also --fetch's sources file)
+# A new snapshot is held back when its share of calls placed in an area is this far (a share,
+# 0.25 = 25 percentage points) below the current snapshot's: a wrong areas file (points, another
+# city, the wrong name property) is far more likely than a real change that large.
+PLACED_SHARE_DROP = 0.25
 
 # pandas, pandera, geopandas and the enrichment modules are imported inside ``run_refresh``, after
 # the first calls file has started reading in a thread: the two overlap (pyarrow's CSV reader and
@@ -59,23 +87,83 @@ class RefreshResult:
     rejected_by_reason: dict = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    # Every outcome with its count: {"kind", "outcome", "count"} rows (report and Data page).
+    outcomes: list[dict] = field(default_factory=list)
+    held_back: bool = False  # written but not switched to (placed share fell): see errors
+
+    def note(self, kind: str, outcome: str, count: object) -> None:
+        """Record one outcome row."""
+        self.outcomes.append({"kind": kind, "outcome": outcome, "count": count})
 
 
 class RefreshError(RuntimeError):
     """A problem that stops the refresh (listed in the report)."""
 
 
-def default_sources(data_dir: Path, preset: str = "auto") -> list[SourceSpec]:
+def default_sources(data_dir: Path, preset: str = "auto",
+                    area_name_property: str | None = None) -> list[SourceSpec]:
     """The extracts found in ``data_dir`` under the canonical file names."""
     data_dir = Path(data_dir)
     calls = sorted({*data_dir.glob("calls*.csv")} | {data_dir / EXTRACT_FILES["calls"]} - {None})
     calls = [p for p in calls if p.exists()] or [data_dir / EXTRACT_FILES["calls"]]
     chosen = None if preset == "auto" else preset
     sources = [SourceSpec("calls", p, chosen) for p in calls]
-    sources.append(SourceSpec("areas", data_dir / EXTRACT_FILES["areas"]))
+    sources.append(SourceSpec("areas", data_dir / EXTRACT_FILES["areas"], area_name_property))
     for kind in ("area_facts", "zones", "contacts", "rules"):
         sources.append(SourceSpec(kind, data_dir / EXTRACT_FILES[kind], required=False))
     return sources
+
+
+def folder_settings(data_dir: Path) -> dict[str, str]:
+    """``{file name: preset}`` from the data folder's ``sources.yaml`` (empty without one).
+
+    Read leniently (only each source's ``file`` and ``preset``), so a file made for ``--fetch``
+    and one that only configures local extracts both work; raises :class:`RefreshError` naming
+    the file when it is not a list of sources.
+    """
+    import yaml
+
+    path = Path(data_dir) / SETTINGS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RefreshError(f"{path.name}: cannot be read ({exc})") from None
+    entries = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise RefreshError(f"{path.name}: expected a 'sources:' list of entries with file and preset")
+    out = {}
+    for i, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+            raise RefreshError(f"{path.name}: sources entry {i} has no file name")
+        if entry.get("preset") is not None:
+            out[entry["file"]] = str(entry["preset"])
+    return out
+
+
+def configured_sources(data_dir: Path, preset: str = "auto", area_name_property: str | None = None,
+                       result: RefreshResult | None = None) -> list[SourceSpec]:
+    """:func:`default_sources` with each extract's setting from the command line, else from
+    :func:`folder_settings`; the settings used are noted in ``result``."""
+    data_dir = Path(data_dir)
+    from_file = folder_settings(data_dir)
+    given = {"calls": None if preset == "auto" else preset, "areas": area_name_property}
+    specs = []
+    for spec in default_sources(data_dir):
+        setting, origin = given.get(spec.kind), "command line"
+        if setting is None and Path(spec.path).name in from_file:
+            setting, origin = from_file[Path(spec.path).name], SETTINGS_FILE
+            local = data_dir / setting  # a mapping file named relative to the data folder
+            if setting.endswith((".yaml", ".yml")) and local.is_file():
+                setting = str(local)
+        if setting is not None and spec.kind in ("calls", "areas"):
+            spec = SourceSpec(spec.kind, spec.path, setting, spec.required)
+            if result is not None:
+                what = "preset" if spec.kind == "calls" else "area name property / layer"
+                result.messages.append(f"{Path(spec.path).name}: {what} {setting} (from {origin})")
+        specs.append(spec)
+    return specs
 
 
 def sha256_and_lines(path: Path) -> tuple[str, int]:
@@ -234,12 +322,43 @@ def _count(reasons: dict, kind: str, problem: str, n: int = 1) -> None:
 
 
 def run_refresh(data_dir: Path, *, preset: str = "auto", keep: int = 5, progress: bool = True,
-                sources: list[SourceSpec] | None = None) -> RefreshResult:
-    """Build a new snapshot from the extracts in ``data_dir``; never raises for bad input."""
+                sources: list[SourceSpec] | None = None, area_name_property: str | None = None,
+                accept_drop: bool = False, wait_s: float = 120.0) -> RefreshResult:
+    """Build a new snapshot from the extracts in ``data_dir``; never raises for bad input.
+
+    Holds the folder's lock throughout (waits up to ``wait_s`` for another refresh, then
+    refuses); ``accept_drop`` switches to the new snapshot even when its placed share fell.
+    """
     data_dir = Path(data_dir)
     version = new_version()
-    sources = sources if sources is not None else default_sources(data_dir, preset)
     result = RefreshResult(ok=False, snapshot_dir=None, report_path=None)
+    snapshots = data_dir / "snapshots"
+    try:
+        check_writable(snapshots, data_dir / "reports")  # before any work
+        with folder_lock(snapshots, wait_s) as waited:
+            if waited >= 0.1:
+                result.note("refresh", "waited for another refresh of this folder (s)", round(waited, 1))
+            removed = remove_stale_staging(snapshots)
+            if removed:
+                result.note("refresh", "leftovers of interrupted refreshes removed", len(removed))
+                result.messages.append("removed leftovers of interrupted refreshes: " + ", ".join(removed))
+            if sources is None:
+                sources = configured_sources(data_dir, preset, area_name_property, result)
+            # Named once the lock is held: versions then sort in the order runs switched CURRENT
+            # (a run that waited is newer than the one it waited for).
+            version = new_version()
+            return _run_locked(data_dir, version, sources, preset, keep, progress, accept_drop, result)
+    except (FolderBusy, FolderNotWritable, RefreshError) as exc:
+        result.errors.append(str(exc))
+    except OSError as exc:  # (the lock file itself)
+        result.errors.append(f"{snapshots}: {exc.strerror or exc}")
+    result.report_path = _write_report(data_dir, version, result, {})
+    return result
+
+
+def _run_locked(data_dir: Path, version: str, sources: list[SourceSpec], preset: str, keep: int,
+                progress: bool, accept_drop: bool, result: RefreshResult) -> RefreshResult:
+    """The refresh proper, with the folder's lock held."""
     manifest: dict = {}
     prefetch = Prefetch(sources)
     from tqdm import tqdm
@@ -256,8 +375,9 @@ def run_refresh(data_dir: Path, *, preset: str = "auto", keep: int = 5, progress
     # 0.3 s each at 5 million calls, for nothing to collect).
     gc.disable()
     try:
-        manifest = _build(data_dir, sources, preset, keep, version, result, bar, prefetch)
-        result.ok = True
+        manifest = _build(data_dir, sources, preset, keep, version, result, bar, prefetch,
+                          accept_drop)
+        result.ok = not result.held_back
     except (ExtractError, PresetError, RulesError, RefreshError) as exc:
         result.errors.append(str(exc))
     except Exception as exc:  # an unexpected failure must still leave a report behind
@@ -283,6 +403,7 @@ class Places:
     contact_rejects: list[dict]
     contacts_read: int | None  # None: no contacts extract
     messages: list[str]
+    area_counts: dict = field(default_factory=dict)  # features read, pieces joined
 
 
 def read_places(by_kind: dict[str, list[SourceSpec]]) -> Places:
@@ -297,7 +418,7 @@ def read_places(by_kind: dict[str, list[SourceSpec]]) -> Places:
     )
 
     area_spec = by_kind["areas"][0]
-    areas, area_rejects, messages = load_areas(Path(area_spec.path), area_spec.preset)
+    areas, area_rejects, messages, area_counts = load_areas(Path(area_spec.path), area_spec.preset)
     facts_specs = [s for s in by_kind.get("area_facts", []) if Path(s.path).is_file()]
     areas, fact_messages = join_facts(areas, facts_specs[0].path if facts_specs else None)
     messages += fact_messages
@@ -311,10 +432,11 @@ def read_places(by_kind: dict[str, list[SourceSpec]]) -> Places:
     if contact_specs:
         contacts, contact_rejects, contacts_read = load_contacts(Path(contact_specs[0].path))
     return Places(areas, area_rejects, zones, zone_rejects, contacts, contact_rejects,
-                  contacts_read, messages)
+                  contacts_read, messages, area_counts)
 
 
-def _build(data_dir, sources, preset, keep, version, result, bar, prefetch: Prefetch) -> dict:
+def _build(data_dir, sources, preset, keep, version, result, bar, prefetch: Prefetch,
+           accept_drop: bool = False) -> dict:
     from response_atlas.triage_rules import RulesError, default_rules_text, load_rules
 
     by_kind: dict[str, list[SourceSpec]] = {}
@@ -340,13 +462,13 @@ def _build(data_dir, sources, preset, keep, version, result, bar, prefetch: Pref
     places_job = side.submit(read_places, by_kind)
     try:
         return _build_with_places(data_dir, sources, preset, keep, version, result, bar, prefetch,
-                                  rules, rules_text, by_kind, places_job)
+                                  rules, rules_text, by_kind, places_job, accept_drop)
     finally:
         side.shutdown(wait=True, cancel_futures=True)
 
 
 def _build_with_places(data_dir, sources, preset, keep, version, result, bar, prefetch, rules,
-                       rules_text, by_kind, places_job) -> dict:
+                       rules_text, by_kind, places_job, accept_drop=False) -> dict:
     import pandas as pd
     import pyarrow as pa
 
@@ -405,7 +527,9 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
     places = places_job.result()
     areas, zones, contacts = places.areas, places.zones, places.contacts
     area_rejects, zone_rejects = places.area_rejects, places.zone_rejects
-    messages = call_notes + places.messages
+    messages = [*result.messages, *call_notes, *places.messages]  # (the settings used first)
+    messages += [f"{r['source_file']} row {r['row']}: zone {r.get('zone_id') or '?'} is missing from "
+                 f"this snapshot: {r['problem']}" for r in zone_rejects]
     for kind, items in (("areas", area_rejects), ("zones", zone_rejects)):
         rejects += items
         for r in items:
@@ -445,8 +569,10 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
     def finish_manifest() -> dict:
         calls_rejected = sum(reasons.get("calls", {}).values())
         counts["calls"] = {"read": read_total, "accepted": totals.rows, "rejected": calls_rejected}
-        counts["areas"] = {"accepted": len(areas), "rejected": len(area_rejects)}
+        counts["areas"] = {"read": places.area_counts.get("read", len(areas) + len(area_rejects)),
+                           "accepted": len(areas), "rejected": len(area_rejects)}
         counts["zones"] = {"accepted": len(zones), "rejected": len(zone_rejects)}
+        note_place_outcomes(result, places, totals.locations)
         fixes.update(totals.fixes)
         impossible = {k.removeprefix(enrich.IMPOSSIBLE_PREFIX): fixes.pop(k) for k in list(fixes)
                       if k.startswith(enrich.IMPOSSIBLE_PREFIX)}
@@ -456,10 +582,10 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
         if fixes:
             messages.append("fixed or cleared: " + "; ".join(f"{k} ({v})" for k, v in fixes.items()))
         locations = totals.locations
-        outside = locations.get("outside_county", 0) + locations.get("no_location", 0)
-        if outside:
-            messages.append(f"{locations.get('outside_county', 0)} call(s) outside every area and "
-                            f"{locations.get('no_location', 0)} without a location: kept and labelled")
+        unplaced = {k: n for k, n in locations.items() if k != "in_area" and n}
+        if unplaced:
+            messages.append("; ".join(f"{n:,} call(s) {LOCATION_WORDS[k]}" for k, n in unplaced.items())
+                            + ": kept and labelled")
         start, end = pd.Timestamp(totals.first_received), pd.Timestamp(totals.last_received)
         manifest.update({
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -474,8 +600,26 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
             "locations": locations,
             "time_range": {"start": str(start), "end": str(end)},
             "messages": messages,
+            "zones_missing": [{k: r.get(k, "") for k in ("zone_id", "team_id", "program", "problem")}
+                              for r in zone_rejects],
+            "outcomes": result.outcomes,
         })
+        hold_if_placed_share_fell(manifest)
         return manifest
+
+    def hold_if_placed_share_fell(finished: dict) -> None:
+        held = placed_share_drop(current_manifest(Path(data_dir) / "snapshots"), finished)
+        if held is None:
+            return
+        if accept_drop:
+            messages.append(f"{held}; switched to it anyway (--accept-drop)")
+            return
+        finished["held_back"] = held
+        result.held_back = True
+        result.errors.append(f"{held}: the new snapshot was written but NOT switched to; the "
+                             "current one keeps serving. Check the areas file and its name "
+                             "property, then run the refresh again with --accept-drop, or switch "
+                             f"with: python -m response_atlas snapshots rollback {version}")
 
     rejects_frame = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS)).astype(str)
     result.snapshot_dir = write_snapshot(
@@ -483,10 +627,53 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
         {"calls": chunks, "areas": areas, "zones": zones, "contacts": contacts,
          "rejects": rejects_frame},
         finish_manifest, rules_text=rules_text, keep=keep, version=version,
+        make_current=lambda _: not result.held_back,
     )
     bar.update()
     result.counts, result.rejected_by_reason, result.messages = counts, reasons, messages
     return manifest
+
+
+def note_place_outcomes(result: RefreshResult, places: Places, locations: dict[str, int]) -> None:
+    """The areas', zones' and locations' outcome rows (``RefreshResult.outcomes``)."""
+    counts = places.area_counts
+    result.note("areas", "features read", counts.get("read", 0))
+    result.note("areas", "areas kept", len(places.areas))
+    if counts.get("pieces joined"):
+        result.note("areas", "pieces joined into an area of the same name", counts["pieces joined"])
+    refused = sum(r["problem"].startswith("not a polygon") for r in places.area_rejects)
+    if refused:
+        result.note("areas", "features refused: not a polygon", refused)
+    result.note("zones", "zones kept", len(places.zones))
+    if places.zone_rejects:
+        result.note("zones", "zones missing (refused)", len(places.zone_rejects))
+    total = sum(locations.values())
+    for status in LOCATION_STATUSES:
+        n = locations.get(status, 0)
+        share = f" ({n / total:.1%})" if total else ""
+        result.note("locations", f"calls {LOCATION_WORDS[status]}{share}", n)
+
+
+def current_manifest(snapshots_dir: Path) -> dict | None:
+    """The manifest of the snapshot ``CURRENT`` names (None: no readable current snapshot)."""
+    pointer = Path(snapshots_dir) / SNAPSHOT_POINTER
+    try:
+        version = pointer.read_text(encoding="utf-8").strip()
+        return json.loads((Path(snapshots_dir) / version / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def placed_share_drop(current: dict | None, new: dict, drop: float = PLACED_SHARE_DROP) -> str | None:
+    """Why ``new`` should not replace ``current`` (its share of calls placed in an area is more
+    than ``drop`` below), or None when it may."""
+    if not current:
+        return None
+    before, after = placed_share(current.get("locations")), placed_share(new.get("locations"))
+    if before is None or after is None or after >= before - drop:
+        return None
+    return (f"calls placed in an area fell from {before:.1%} (snapshot {current.get('version', '?')}) "
+            f"to {after:.1%}")
 
 
 def _counted(chunks: Iterator, bar) -> Iterator:
@@ -497,25 +684,37 @@ def _counted(chunks: Iterator, bar) -> Iterator:
 
 
 def _write_report(data_dir: Path, version: str, result: RefreshResult, manifest: dict) -> Path | None:
-    reports = Path(data_dir) / "reports"
-    try:
-        reports.mkdir(parents=True, exist_ok=True)
-        path = reports / f"refresh-{version}.json"
-        body = {"version": version, **asdict(result), "manifest": manifest}
-        body.pop("report_path", None)
-        path.write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
-        return path
-    except OSError:
-        return None
+    """The JSON report in ``<data>/reports``, else (a folder that cannot be written) in the
+    system's temporary folder; None when neither can be written (the command line still prints)."""
+    body = {"version": version, "data_dir": str(data_dir), **asdict(result), "manifest": manifest}
+    body.pop("report_path", None)
+    text = json.dumps(body, indent=2, default=str)
+    for reports in (Path(data_dir) / "reports", Path(tempfile.gettempdir()) / "response-atlas-reports"):
+        try:
+            reports.mkdir(parents=True, exist_ok=True)
+            path = reports / f"refresh-{version}.json"
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
 
 
 def summarize(result: RefreshResult) -> str:
     """A few lines for the command line."""
-    lines = ["refresh " + ("OK" if result.ok else "FAILED (the previous snapshot is still in use)")]
+    if result.held_back:
+        head = "HELD BACK (written, not switched to: the previous snapshot is still in use)"
+    else:
+        head = "OK" if result.ok else "FAILED (the previous snapshot is still in use)"
+    lines = ["refresh " + head]
     if result.snapshot_dir:
         lines.append(f"snapshot: {result.snapshot_dir}")
     for kind, c in result.counts.items():
         lines.append(f"{kind}: " + ", ".join(f"{k} {v:,}" for k, v in c.items()))
+    for row in result.outcomes:
+        count = row["count"]
+        lines.append(f"{row['kind']}: {row['outcome']}: "
+                     + (f"{count:,}" if isinstance(count, int) else str(count)))
     for kind, reasons in result.rejected_by_reason.items():
         for reason, n in reasons.items():
             lines.append(f"rejected {kind}: {reason}: {n:,}")
@@ -527,13 +726,21 @@ def summarize(result: RefreshResult) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line entry: ``refresh [--data DIR] [--preset NAME] [--keep N] [--quiet]``."""
+    """Command line entry: ``refresh [--data DIR] [--preset NAME] [--area-name-property NAME]
+    [--accept-drop] [--wait S] [--keep N] [--quiet]``; exit 0 switched, 1 failed, 3 held back."""
     parser = argparse.ArgumentParser(prog="python -m response_atlas refresh",
                                      description="Build a new snapshot from the extracts.")
     parser.add_argument("--data", help="data folder (default: ATLAS_DATA_DIR or ./data)")
     parser.add_argument("--preset", default="auto",
                         help="calls preset: auto, canonical, cincinnati, cincinnati_ems, or a YAML file")
     parser.add_argument("--keep", type=int, default=None, help="snapshots to keep (default 5)")
+    parser.add_argument("--area-name-property", metavar="NAME",
+                        help="the areas file's name property, or a layer name (cagis_sna, "
+                             "hamilton_county_areas); default: sources.yaml's areas preset, else guessed")
+    parser.add_argument("--accept-drop", action="store_true",
+                        help="switch to the new snapshot even if far fewer calls are placed in an area")
+    parser.add_argument("--wait", type=float, default=LOCK_WAIT_S, metavar="SECONDS",
+                        help=f"wait this long for another refresh of the folder (default {LOCK_WAIT_S:g})")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--fetch", action="store_true",
                         help="download the extracts listed in the sources file first (see ingest/fetch.py)")
@@ -551,6 +758,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if fetched.ok else 1
     keep_freed_memory()
     result = run_refresh(settings.data_dir, preset=args.preset,
-                         keep=args.keep or settings.keep_snapshots, progress=not args.quiet)
+                         keep=args.keep or settings.keep_snapshots, progress=not args.quiet,
+                         area_name_property=args.area_name_property, accept_drop=args.accept_drop,
+                         wait_s=args.wait)
     print(summarize(result))
-    return 0 if result.ok else 1
+    for error in result.errors:  # (also on stderr: a failure is seen when stdout is redirected)
+        print(f"refresh error: {error}", file=sys.stderr)
+    return 0 if result.ok else (3 if result.held_back else 1)

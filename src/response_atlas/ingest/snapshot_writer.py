@@ -3,16 +3,29 @@
 The new snapshot is written into a hidden temporary folder, renamed into place, and only then is
 the ``CURRENT`` pointer replaced with ``os.replace`` (atomic on POSIX). A reader therefore sees the
 previous complete snapshot or the new complete one, never a mix.
+
+Faults (issue 21, point 11):
+- One writer at a time per data folder: :func:`folder_lock` (``fcntl.flock`` on
+  ``snapshots/.refresh.lock``) is held by a refresh and by a rollback; a second one waits up to
+  ``wait_s`` and then refuses (:class:`FolderBusy`).
+- Each staging folder is ``flock``-ed by the process writing it, so :func:`remove_stale_staging`
+  removes only the folders of runs that died (a killed refresh), never a live one.
+- The pointer is written through a temporary file unique to the run (``.CURRENT.<random>.tmp``),
+  flushed to disk before the rename.
+- :func:`check_writable` tries the folders before any work.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import tempfile
+import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +46,17 @@ from response_atlas.schema import (
 )
 
 PART_ROWS = 500_000  # rows per Parquet part of a table kept as a folder of parts (the calls)
+LOCK_FILE = ".refresh.lock"  # in snapshots/: held by the one refresh or rollback writing there
+STAGING_PREFIX = ".staging-"
+LOCK_WAIT_S = 600.0  # how long a second refresh waits for the first before refusing
+
+
+class FolderBusy(RuntimeError):
+    """Another refresh (or rollback) holds the data folder's lock."""
+
+
+class FolderNotWritable(RuntimeError):
+    """The data folder (or a folder a refresh writes) cannot be written."""
 
 
 def new_version(now: datetime | None = None) -> str:
@@ -48,8 +72,12 @@ def write_snapshot(
     rules_text: str | None = None,
     keep: int = 5,
     version: str | None = None,
+    make_current: bool | Callable[[dict], bool] = True,
 ) -> Path:
     """Write ``tables`` (keys from ``SNAPSHOT_TABLES``) and ``manifest``; point CURRENT at it.
+
+    ``make_current``: False, or a function of the finished manifest returning False, writes the
+    snapshot without switching CURRENT to it (a refresh holding back a suspicious snapshot).
 
     Returns the new snapshot folder. Older snapshots beyond ``keep`` are removed afterwards.
     An Arrow table (the calls) is written as it is, in row groups of about a million rows; an
@@ -63,7 +91,8 @@ def write_snapshot(
     unknown = set(tables) - set(SNAPSHOT_TABLES)
     if unknown:
         raise ValueError(f"Unknown snapshot tables: {sorted(unknown)}")
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=snapshots_dir))
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=snapshots_dir))
+    held = _hold(staging)  # (released when the process ends, however it ends)
     try:
         for name, frame in tables.items():
             target = staging / SNAPSHOT_TABLES[name]
@@ -89,7 +118,10 @@ def write_snapshot(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _point_current(snapshots_dir, version)
+    finally:
+        os.close(held)
+    if make_current is True or (callable(make_current) and make_current(manifest)):
+        point_current(snapshots_dir, version)
     prune_snapshots(snapshots_dir, keep)
     return final
 
@@ -165,10 +197,104 @@ def write_arrow_table(table: pa.Table, target: Path, row_group_rows: int = 1 << 
                                    for f in table.schema if f.name not in plain])  # (lists: leaf path)
 
 
-def _point_current(snapshots_dir: Path, version: str) -> None:
-    tmp = snapshots_dir / f".{SNAPSHOT_POINTER}.tmp"
-    tmp.write_text(version + "\n", encoding="utf-8")
-    os.replace(tmp, snapshots_dir / SNAPSHOT_POINTER)
+def point_current(snapshots_dir: Path, version: str) -> None:
+    """Replace ``CURRENT`` with ``version`` atomically, through a temporary file of this run's own
+    (two writers never share one), flushed before the rename."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{SNAPSHOT_POINTER}.", suffix=".tmp", dir=snapshots_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(version + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, Path(snapshots_dir) / SNAPSHOT_POINTER)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _hold(folder: Path) -> int:
+    """An exclusive ``flock`` on ``folder`` (its descriptor): the folder's writer is alive while
+    it is held. The kernel drops it when the process dies, ``kill -9`` included."""
+    fd = os.open(folder, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def remove_stale_staging(snapshots_dir: Path) -> list[str]:
+    """Remove staging folders whose writer died (no one holds their lock) and temporary pointer
+    files (only a lock holder writes those: call with :func:`folder_lock` held). Returns the
+    names removed."""
+    removed = []
+    folder = Path(snapshots_dir)
+    if not folder.is_dir():
+        return removed
+    for path in sorted(folder.glob(f"{STAGING_PREFIX}*")):
+        try:
+            fd = _hold(path)
+        except BlockingIOError:
+            continue  # a live writer (outside this folder's lock, e.g. a test fixture)
+        except OSError:
+            continue  # gone meanwhile
+        try:
+            shutil.rmtree(path, ignore_errors=True)
+        finally:
+            os.close(fd)
+        removed.append(path.name)
+    for path in folder.glob(f".{SNAPSHOT_POINTER}.*.tmp"):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path.name)
+    return removed
+
+
+@contextlib.contextmanager
+def folder_lock(snapshots_dir: Path, wait_s: float = LOCK_WAIT_S, poll_s: float = 0.05
+                ) -> Iterator[float]:
+    """Hold the folder's writer lock (``snapshots/.refresh.lock``); yields the seconds waited.
+
+    Waits up to ``wait_s`` for another holder, then raises :class:`FolderBusy`. The lock file
+    holds the holder's process id (for the message only: the lock is the ``flock``).
+    """
+    snapshots_dir = Path(snapshots_dir)
+    snapshots_dir.mkdir(parents=True, exist_ok=True)
+    path = snapshots_dir / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    started = time.monotonic()
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() - started >= wait_s:
+                    holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+                    raise FolderBusy(
+                        f"another refresh or rollback (process {holder}) is writing "
+                        f"{snapshots_dir}; waited {wait_s:g} s. Try again when it has finished."
+                    ) from None
+                time.sleep(poll_s)  # (flock has no timeout of its own)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield time.monotonic() - started
+    finally:
+        os.close(fd)  # (releases the lock)
+
+
+def check_writable(*folders: Path) -> None:
+    """Create each folder if needed and write and remove a file in it; raises
+    :class:`FolderNotWritable` naming the first that fails and why."""
+    for folder in folders:
+        folder = Path(folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix=".write-check-", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            why = "a file is in the way" if folder.exists() and not folder.is_dir() else exc.strerror or exc
+            raise FolderNotWritable(f"{folder} cannot be written ({why}): nothing was done; the "
+                                    "snapshot in use is unchanged") from None
 
 
 def list_snapshots(snapshots_dir: Path) -> list[Path]:
@@ -189,6 +315,13 @@ def prune_snapshots(snapshots_dir: Path, keep: int) -> list[Path]:
     removed = []
     for old in list_snapshots(snapshots_dir)[: -max(keep, 1)]:
         if old.name != current:
-            shutil.rmtree(old, ignore_errors=True)
+            # Renamed out of the list first (atomic): a run killed mid-removal leaves a hidden
+            # leftover the next refresh removes, never a listed snapshot with files missing.
+            doomed = old.with_name(f"{STAGING_PREFIX}pruned-{old.name}")
+            try:
+                os.replace(old, doomed)
+            except OSError:
+                continue
+            shutil.rmtree(doomed, ignore_errors=True)
             removed.append(old)
     return removed
