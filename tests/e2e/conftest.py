@@ -31,6 +31,7 @@ STAFF_PASSWORD = "e2e-only-password-7Q"  # test-only; the server gets its bcrypt
 APP_ROOT = '[data-testid="stApp"]'
 RUN_DONE = f'{APP_ROOT}[data-test-script-state="notRunning"]'
 MAIN_TITLE = '[data-testid="stMain"] h1'
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -155,6 +156,30 @@ def open_app(page, base_url: str, path: str = "", query: str = "") -> None:
         url += "?" + query.lstrip("?")
     page.goto(url)
     wait_for_app(page)
+
+
+def map_frame(page, index: int = 0):
+    """The ``index``-th map's frame, scrolled into view, once Leaflet has drawn its shapes."""
+    page.locator(MAP_FRAME).nth(index).scroll_into_view_if_needed()
+    frame = page.frame_locator(MAP_FRAME).nth(index)
+    frame.locator("path.leaflet-interactive").first.wait_for()
+    return frame
+
+
+def tooltip_text(frame, shape) -> str | None:
+    """The text of the tooltip a pointer entering ``shape`` opens (None: the shape has none).
+
+    The mouseover is dispatched on the path itself, as Leaflet receives it from a pointer:
+    Leaflet opens (and writes) the tooltip inside that event, so its presence is known as soon
+    as the dispatch returns, with no wait. A real pointer hover needs the path's centre inside
+    the viewport and uncovered, which a page still laying out under load broke ("Element is
+    outside of the viewport"); legends and neighbouring shapes can cover it too.
+    """
+    shape.dispatch_event("mouseover")
+    tips = frame.locator(".leaflet-tooltip")
+    text = tips.last.inner_text() if tips.count() else None
+    shape.dispatch_event("mouseout")
+    return text
 
 
 def screenshot(page, name: str) -> Path:

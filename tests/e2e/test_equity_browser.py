@@ -5,21 +5,20 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.axe import axe_available, blocking_violations, describe, run_axe_all_frames
-from tests.e2e.conftest import open_app, screenshot
+from tests.e2e.conftest import MAP_FRAME, open_app, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
-FOLIUM_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 
 def _open_equity(page, base_url):
     open_app(page, base_url, "equity", query="from=2025-01-01")
     page.get_by_role("heading", name="Equity: rates per resident").wait_for()
     # both maps have drawn their areas inside the component iframes
-    frames = page.locator(FOLIUM_FRAME)
+    frames = page.locator(MAP_FRAME)
     frames.nth(1).wait_for()
     assert frames.count() == 2
     for i in range(2):
-        page.frame_locator(FOLIUM_FRAME).nth(i).locator("path.leaflet-interactive").first.wait_for()
+        page.frame_locator(MAP_FRAME).nth(i).locator("path.leaflet-interactive").first.wait_for()
 
 
 def test_equity_page_headline_and_maps(page, app_server):
@@ -28,7 +27,7 @@ def test_equity_page_headline_and_maps(page, app_server):
     screenshot(page, "equity-public")
     page.get_by_role("heading", name="Is the gap changing?").scroll_into_view_if_needed()
     page.screenshot(path=str(screenshot(page, "equity-public-charts")))
-    page.locator(FOLIUM_FRAME).first.scroll_into_view_if_needed()
+    page.locator(MAP_FRAME).first.scroll_into_view_if_needed()
     page.screenshot(path=str(screenshot(page, "equity-public-maps")))
 
 

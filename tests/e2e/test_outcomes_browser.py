@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login_as_staff, open_app, screenshot, wait_for_app
 
@@ -11,20 +12,23 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 CHART = '[data-testid="stPlotlyChart"]'
 
 
-def _visible_charts(page):
-    return [c for c in page.locator(CHART).all() if c.is_visible()]
+def _visible_charts(page, count: int):
+    """The charts on screen (the open tab's), once there are ``count`` of them."""
+    charts = page.locator(f"{CHART} >> visible=true")
+    expect(charts).to_have_count(count)
+    return charts.all()
 
 
 def test_public_funnel_charts_render(page, app_server):
     open_app(page, app_server, path="outcomes", query="from=2025-01-01")
     page.get_by_role("heading", name="Outcomes").wait_for()
     page.locator(f"{CHART} .main-svg").first.wait_for()
-    charts = _visible_charts(page)
-    assert len(charts) == 3  # one funnel per program on the first tab
+    charts = _visible_charts(page, 3)  # one funnel per program on the first tab
     # grouped bars drawn by plotly: the ARC funnel has four series
     first = charts[0]
     assert first.locator("g.trace.bars").count() >= 4
     assert "four separate counts" in first.inner_text()
+    first.scroll_into_view_if_needed()
     first.hover()
     assert first.locator('.modebar-btn[data-title="Download plot as a PNG"]').count() == 1
     assert page.get_by_text("22 eligible calls, fewer than 11 routed").count() >= 1
@@ -38,8 +42,7 @@ def test_public_program_tabs_render(page, app_server):
         page.get_by_role("tab", name=tab).click()
         wait_for_app(page)
         page.locator(f"{CHART} .main-svg >> visible=true").first.wait_for()
-        charts = _visible_charts(page)
-        assert len(charts) == 2, tab
+        charts = _visible_charts(page, 2)
         for chart in charts:
             chart.locator(".main-svg").first.wait_for()
         screenshot(page, f"outcomes-public-{name}")

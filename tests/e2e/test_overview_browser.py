@@ -8,9 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from response_atlas.viz import assets
-from tests.e2e.conftest import login_as_staff, open_app, screenshot
-
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+from tests.e2e.conftest import MAP_FRAME, login_as_staff, open_app, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 

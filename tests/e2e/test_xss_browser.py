@@ -4,21 +4,22 @@ area names, incident codes and team ids carry HTML and JavaScript (see ``hostile
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import (
     HOSTILE,
     HOSTILE_TEAM,
+    MAP_FRAME,
     login_as_staff,
+    map_frame,
     open_app,
     screenshot,
+    tooltip_text,
     wait_for_app,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 QUERY = "from=2025-01-01&to=2025-06-30"
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 INJECTED = "img[src='x'], img[src='y'], img[src='z']"
 
 
@@ -29,20 +30,15 @@ def _watch_dialogs(page) -> list[str]:
 
 
 def _hover_every_shape(page) -> list[str]:
-    """Hover each interactive shape of every map on the page; return the tooltips' text."""
+    """Open the tooltip of each interactive shape of every map on the page; return their text."""
     texts = []
     for index in range(page.locator(MAP_FRAME).count()):
-        frame = page.frame_locator(MAP_FRAME).nth(index)
+        frame = map_frame(page, index)
         shapes = frame.locator("path.leaflet-interactive")
-        shapes.first.wait_for()
         for n in range(shapes.count()):
-            shapes.nth(n).hover(force=True)
-            tip = frame.locator(".leaflet-tooltip")
-            try:  # a loaded machine can take a moment to open the tooltip
-                tip.last.wait_for(state="attached", timeout=2_000)
-            except PlaywrightTimeout:
-                continue
-            texts.append(tip.last.inner_text())
+            text = tooltip_text(frame, shapes.nth(n))
+            if text is not None:  # a shape may carry no tooltip
+                texts.append(text)
     return texts
 
 

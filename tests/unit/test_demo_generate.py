@@ -12,6 +12,8 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+from response_atlas.demo.addresses import build_address_pool
+from response_atlas.demo.calls import generate_calls
 from response_atlas.demo.codes import INCIDENT_CODES, group_shares
 from response_atlas.demo.contacts import (
     ARC_GROUPS,
@@ -19,7 +21,9 @@ from response_atlas.demo.contacts import (
     ARC_SHIFT_CAPACITY,
     arc_candidate_codes,
 )
+from response_atlas.demo.facts import load_area_facts
 from response_atlas.demo.generate import ARC_LAUNCH, launch_date, main, period, write_demo
+from response_atlas.demo.geometry import load_area_shapes
 from response_atlas.demo.zones import ARC_AREAS, DVERT_AREAS, SCHEDULE_PATTERN, ZONES
 from response_atlas.schedule import parse_schedule
 from response_atlas.schema import (
@@ -155,19 +159,36 @@ def test_areas_are_81_real_names_each_holding_its_interior_point(demo_dir, areas
         assert geom.contains(shapely.Point(row["lon"], row["lat"])), row["name"]
 
 
-def test_call_points_fall_in_the_area_of_their_block(calls, areas):
+def test_every_call_point_falls_in_its_own_area_shape():
+    facts = load_area_facts()
+    names = facts["name"].to_numpy()
+    polygons = load_area_shapes(names)
+    rng = np.random.default_rng(5)
+    pool = build_address_pool(names, polygons, facts["population"].to_numpy(),
+                              facts["pct_poverty"].to_numpy(), 6000, np.array(
+                                  list(group_shares().values())), rng)
+    drawn = generate_calls(pool, 60_000, np.datetime64("2025-01-01"),
+                           np.datetime64("2026-01-01"), rng)
+    located = ~np.isnan(drawn.lon)
+    assert set(np.unique(pool.area)) == set(range(81))  # blocks in every area
+    for i, polygon in enumerate(polygons):
+        mine = located & (drawn.area == i)
+        assert shapely.contains_xy(polygon, drawn.lon[mine], drawn.lat[mine]).all(), names[i]
+
+
+def test_written_call_points_fall_in_exactly_one_area(calls, areas):
     geoms = [shape(f["geometry"]) for f in areas["features"]]
-    sample = calls[calls["lat"] != ""].head(3000)
-    lon, lat = sample["lon"].astype(float).to_numpy(), sample["lat"].astype(float).to_numpy()
-    inside_any = np.zeros(len(sample), dtype=bool)
-    for g in geoms:
-        inside_any |= shapely.contains_xy(g, lon, lat)
-    assert inside_any.all()
-    # A block is always in one area: its calls never straddle two polygons.
-    owner = np.full(len(sample), -1)
+    located = calls[calls["lat"] != ""]
+    lon, lat = located["lon"].astype(float).to_numpy(), located["lat"].astype(float).to_numpy()
+    hits = np.zeros(len(located), dtype=int)
+    owner = np.full(len(located), -1)
     for i, g in enumerate(geoms):
-        owner[shapely.contains_xy(g, lon, lat)] = i
-    per_block = pd.Series(owner).groupby(sample["address"].to_numpy()).nunique()
+        inside = shapely.contains_xy(g, lon, lat)
+        hits += inside
+        owner[inside] = i
+    assert (hits == 1).all()  # in the county, and never on two shared-edge neighbours at once
+    # A block is always in one area: its calls never straddle two polygons.
+    per_block = pd.Series(owner).groupby(located["address"].to_numpy()).nunique()
     assert (per_block == 1).all()
 
 
@@ -229,6 +250,22 @@ def test_zone_schedules_are_allowed_forms(demo_dir):
     for feature in zones:
         props = feature["properties"]
         assert shape(feature["geometry"]).contains(shapely.Point(props["base_lon"], props["base_lat"]))
+
+
+def test_zones_are_unions_of_real_areas(demo_dir, areas):
+    by_name = {f["properties"]["name"]: shape(f["geometry"]) for f in areas["features"]}
+    zones = {f["properties"]["zone_id"]: shape(f["geometry"])
+             for f in json.loads((demo_dir / "zones.geojson").read_text())["features"]}
+    county = shapely.union_all(list(by_name.values()))
+    assert zones["qrt-1"].symmetric_difference(county).area < 1e-9
+    for zone_id, members in (("arc-1", ARC_AREAS), ("arc-2", ARC_AREAS), ("dvert-1", DVERT_AREAS)):
+        expected = shapely.union_all([by_name[a] for a in members])
+        assert zones[zone_id].symmetric_difference(expected).area < 1e-9, zone_id
+    # ARC works central Cincinnati: one piece around downtown, holding OTR and the West End
+    assert zones["arc-1"].geom_type == "Polygon"
+    for name in ("Downtown", "OTR-Pendleton", "West End", "CUF"):
+        assert zones["arc-1"].contains(by_name[name].representative_point()), name
+    assert not zones["arc-1"].intersects(by_name["Westwood"].representative_point())
 
 
 def test_zone_on_duty_hours_match_schedule_text():

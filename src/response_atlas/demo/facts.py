@@ -1,9 +1,9 @@
-"""Embedded facts: Hamilton County's 81 areas and its simplified outline.
+"""Embedded facts: Hamilton County's 81 areas.
 
 Names, interior points, land areas, populations and shares come from the public derived facts
 (Census ACS by area-weighted interpolation onto the 81-area layer: 41 Cincinnati neighborhood
-groupings, 30 municipalities, 10 townships). The outline is the TIGER 2019 county boundary simplified
-to 44 vertices (about 300 m). These are facts, embedded so the demo needs no download.
+groupings, 30 municipalities, 10 townships). These are facts, embedded so the demo needs no
+download; the areas' shapes are in ``resources/demo_areas.geojson`` (see ``demo/geometry.py``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-from shapely.geometry import Polygon
 
 AREA_FACTS_CSV = """\
 name,kind,lat,lon,area_km2,population,pct_black,pct_poverty
@@ -98,61 +97,8 @@ Woodlawn,municipality,39.25857,-84.46961,8.71,4393.0,45.7,16.3
 Wyoming,municipality,39.22924,-84.48293,7.91,8940.0,11.5,0.9
 """
 
-COUNTY_OUTLINE_CSV = """\
-lon,lat
--84.82016,39.10549
--84.81945,39.30515
--84.64181,39.30504
--84.63004,39.31206
--84.52354,39.30326
--84.50464,39.30596
--84.48514,39.30154
--84.26239,39.28838
--84.26534,39.28142
--84.25630,39.27657
--84.26145,39.26465
--84.29363,39.24863
--84.29944,39.23515
--84.30723,39.23435
--84.31998,39.22370
--84.31032,39.20908
--84.28546,39.21352
--84.27620,39.20173
--84.28873,39.18170
--84.29942,39.17421
--84.29507,39.16723
--84.30174,39.15943
--84.31998,39.02153
--84.35782,39.04073
--84.40733,39.04583
--84.42625,39.05304
--84.43273,39.06683
--84.43539,39.10089
--84.44639,39.11529
--84.45882,39.12148
--84.48051,39.11754
--84.50616,39.09518
--84.52377,39.09227
--84.55136,39.09936
--84.57110,39.08275
--84.60789,39.07330
--84.63250,39.07655
--84.65434,39.09390
--84.68607,39.10080
--84.71810,39.13662
--84.74278,39.14756
--84.76106,39.14291
--84.78777,39.11531
--84.82016,39.10549
-"""
-
 
 def load_area_facts() -> pd.DataFrame:
     """The 81 areas: ``name, kind, lat, lon, area_km2, population, pct_black, pct_poverty``."""
     return pd.read_csv(io.StringIO(AREA_FACTS_CSV))
 
-
-def load_county_outline() -> Polygon:
-    """Hamilton County's outline as a lon/lat polygon (EPSG:4326)."""
-    pts = pd.read_csv(io.StringIO(COUNTY_OUTLINE_CSV))
-    return Polygon(list(zip(pts["lon"], pts["lat"], strict=True)))

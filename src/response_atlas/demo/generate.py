@@ -1,7 +1,7 @@
 """``python -m response_atlas demo``: write a synthetic Hamilton County into a data folder.
 
-The areas are real (names, interior points, populations, shares); the polygons, calls, blocks,
-zones and team contacts are made up, deterministic by seed: the same arguments give
+The areas are real (names, simplified shapes, interior points, populations, shares); the calls,
+blocks, zones and team contacts are made up, deterministic by seed: the same arguments give
 byte-identical files.
 """
 
@@ -20,8 +20,8 @@ from response_atlas.demo.addresses import build_address_pool
 from response_atlas.demo.calls import generate_calls
 from response_atlas.demo.codes import group_shares
 from response_atlas.demo.contacts import build_contacts, route_arc, thin_after_contact
-from response_atlas.demo.facts import load_area_facts, load_county_outline
-from response_atlas.demo.geometry import build_area_polygons
+from response_atlas.demo.facts import load_area_facts
+from response_atlas.demo.geometry import load_area_shapes
 from response_atlas.demo.writers import (
     write_calls_csv,
     write_contacts_csv,
@@ -84,9 +84,8 @@ def write_demo(data_dir: str | Path, calls: int = DEFAULT_CALLS, years: int = DE
     launch = launch_date(first, end)
 
     facts = load_area_facts()
-    outline = load_county_outline()
     names = facts["name"].to_numpy()
-    polygons = build_area_polygons(facts["lon"].to_numpy(), facts["lat"].to_numpy(), outline)
+    polygons = load_area_shapes(names)
 
     shares = np.array(list(group_shares().values()))
     n_addresses = int(np.clip(calls // 6, 3000, 50_000))
@@ -113,7 +112,7 @@ def write_demo(data_dir: str | Path, calls: int = DEFAULT_CALLS, years: int = DE
     out_facts = facts.copy()
     out_facts["population"] = out_facts["population"].round().astype(int)
     out_facts.to_csv(files["area_facts"], index=False, lineterminator="\n")
-    zone_geoms = [zone_geometry(z, names, polygons, outline) for z in ZONES]
+    zone_geoms = [zone_geometry(z, names, polygons) for z in ZONES]
     by_name = facts.set_index("name")
     base = [(float(by_name.at[z.base_area, "lat"]), float(by_name.at[z.base_area, "lon"]))
             for z in ZONES]
