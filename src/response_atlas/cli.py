@@ -13,8 +13,9 @@ def main(argv: list[str] | None = None) -> int:
         "demo": "response_atlas.demo.generate",
         "facts": "response_atlas.ingest.census",
     }
+    commands["briefing"] = "response_atlas.reports.briefing_cli"  # the monthly meeting PDF
     if not argv or argv[0] not in commands:
-        print("usage: python -m response_atlas {refresh,demo,facts} [options]  (-h for help)")
+        print(f"usage: python -m response_atlas {{{','.join(commands)}}} [options]  (-h for help)")
         return 2
     import importlib
 
