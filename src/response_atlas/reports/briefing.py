@@ -17,7 +17,11 @@ import pandas as pd
 
 from response_atlas.analysis import outcomes as oc
 from response_atlas.analysis.calls import area_counts
-from response_atlas.analysis.coverage import baseline_coverage, coverage_by_area, coverage_by_program
+from response_atlas.analysis.coverage import (
+    baseline_coverage,
+    coverage_by_area,
+    coverage_by_program,
+)
 from response_atlas.analysis.equity import (
     DEMOGRAPHICS,
     MEASURES,
