@@ -136,7 +136,8 @@ class Briefing:
     repeats: dict | None = None  # staff only
     repeat_rows: pd.DataFrame | None = None  # staff only
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
-    definitions: list[str] = field(default_factory=list)
+    definitions: list[str] = field(default_factory=list)  # the Overview's figure help texts
+    eligibility: list[str] = field(default_factory=list)  # the Outcomes page's "Eligible: ..."
     caveats: list[str] = field(default_factory=list)
 
     @property
@@ -191,7 +192,8 @@ def equity_section(snapshot: Snapshot, filters: Filters, threshold: int):
     groups = list(report.groups.index)
     if groups and groups[0] != report.reference:  # the page's reference box starts on groups[0]
         report = build_equity_report(snapshot, filters, grouping, groups[0], measure, "quarter")
-    title = f"{MEASURES[measure].label} per 1,000 residents, by {DEMOGRAPHICS[column][0].lower()}"
+    by = DEMOGRAPHICS[column][0]
+    title = f"{MEASURES[measure].label} per 1,000 residents, by {by[0].lower()}{by[1:]}"
     if report.areas.empty or int(report.areas["calls"].sum()) == 0:
         return title, pd.DataFrame(columns=list(EQUITY_COLUMNS)), [], []
     view = public_view(report, threshold)
@@ -236,6 +238,16 @@ def coverage_section(snapshot: Snapshot, filters: Filters):
     return rows, gdf
 
 
+def _unique_notes(notes: list[str]) -> list[str]:
+    """The pages' caveats once each (two pages word the small-count rule alike: keep the first)."""
+    out: list[str] = []
+    for note in notes:
+        if note not in out and not (note.startswith("Counts from 1 to")
+                                    and any(o.startswith("Counts from 1 to") for o in out)):
+            out.append(note)
+    return out
+
+
 def build_briefing(snapshot: Snapshot, month: Month, audience: str = PUBLIC,
                    view: Filters | None = None, threshold: int = 10) -> Briefing:
     """Every figure of the briefing for ``month`` and ``audience`` (see the module note)."""
@@ -252,7 +264,7 @@ def build_briefing(snapshot: Snapshot, month: Month, audience: str = PUBLIC,
     equity_title, equity, equity_sentences, equity_warnings = equity_section(
         snapshot, filters, threshold)
     calls_map = area_layer_frame(snapshot.areas, counts, "rate", public, threshold)
-    caveats = [oc.NOT_DIVERSION_NOTE, *funnel_notes, *equity_warnings]
+    caveats = _unique_notes([oc.NOT_DIVERSION_NOTE, *funnel_notes, *equity_warnings])
     if public and any(m.suppressed for m in metrics):
         caveats.append(f"Counts from 1 to {threshold} (and shares that would reveal one) are not "
                        "shown in public views, to protect privacy.")
@@ -267,6 +279,8 @@ def build_briefing(snapshot: Snapshot, month: Month, audience: str = PUBLIC,
         calls_map=calls_map, coverage_map=snapshot.zones,
         sources=sources_table(snapshot.manifest),
         definitions=[f"{r['label']}: {r['help']}" for r in headline],
+        eligibility=[f"{oc.program_label(p)}: eligible means {oc.eligibility_text(p)}."
+                     for p in PROGRAMS],
         caveats=caveats,
     )
     if not public:

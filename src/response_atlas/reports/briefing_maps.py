@@ -16,6 +16,8 @@ matplotlib.use("Agg")  # no display: the briefing is made by a CLI or a server
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from response_atlas.config import PROJECTED_CRS  # noqa: E402
+
 HIDDEN_COLOR = "#d9d9d9"
 ZONE_COLORS = {"ARC": "#0072B2", "QRT": "#009E73", "DVERT": "#CC79A7"}
 DPI = 150
@@ -57,14 +59,27 @@ def choropleth_png(frame: gpd.GeoDataFrame, title: str, legend: str, cmap: str =
 def zones_png(areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, title: str) -> bytes:
     """Team zones over the area outlines (no counts: the public coverage map)."""
     fig, ax = _axes(title)
-    areas.boundary.plot(ax=ax, color="#999999", linewidth=0.4)
+    areas.plot(ax=ax, color="#f4f4f4", edgecolor="none")
     handles = []
-    for program, color in ZONE_COLORS.items():
+    # The widest zones first, so a small zone is drawn on top of a county-wide one.
+    order = sorted(ZONE_COLORS, key=lambda p: -_zone_area(zones, p))
+    for program in order:
         part = zones[zones["program"] == program] if not zones.empty else zones
         if part.empty:
             continue
-        part.plot(ax=ax, color=color, alpha=0.35, edgecolor=color, linewidth=0.8)
-        handles.append(Patch(color=color, alpha=0.5, label=program))
+        color = ZONE_COLORS[program]
+        part.plot(ax=ax, facecolor=color, alpha=0.3, edgecolor="none")
+        part.boundary.plot(ax=ax, color=color, linewidth=1.4)
+        handles.append(Patch(facecolor=color, alpha=0.5, edgecolor=color, label=program))
+    areas.boundary.plot(ax=ax, color="#777777", linewidth=0.3)
     if handles:
-        ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=False)
+        ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=False,
+                  title="Team zones", title_fontsize=7)
     return _png(fig)
+
+
+def _zone_area(zones: gpd.GeoDataFrame, program: str) -> float:
+    if zones.empty:
+        return 0.0
+    part = zones[zones["program"] == program]
+    return float(part.to_crs(PROJECTED_CRS).area.sum()) if not part.empty else 0.0

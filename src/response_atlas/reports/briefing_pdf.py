@@ -54,6 +54,7 @@ def briefing_data(b: Briefing, paper: str) -> dict:
         "funnel": [[r["program"], r["eligible"], r["routed"], r["handled_without_police"],
                     r["police_backup"]] for r in b.funnel],
         "funnel_sentences": b.funnel_sentences,
+        "eligibility": b.eligibility,
         "coverage_header": ["Program", "Eligible", "Covered", "Share covered",
                             "Team-hours a week"],
         "coverage": [[r["program"], r["eligible"], r["covered"], r["share"], r["team_hours"]]
