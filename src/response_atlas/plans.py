@@ -368,6 +368,7 @@ PLANNER_ROWS = (
     ("Cost per call (team)", "cost_per_call", "${:,.0f}"),
     ("Months the budget covers", "months_budget_lasts", "{:,.1f}"),
     ("Funding gap per year", "funding_gap_per_year", "${:,.0f}"),
+    ("Team rows left out", None, ""),  # last: the plan's rows this snapshot cannot use
 )
 COVERAGE_ROWS = (
     ("What-if change", None),
@@ -406,7 +407,8 @@ def compare_saved(plans: list[SavedPlan], aggregate: Aggregate, filters: Filters
             else:
                 result: PlanResult = evaluate_planner(aggregate, filters, teams,
                                                       plan_inputs(saved.planner))[0]
-                column += [_fmt(fmt, getattr(result, attr)) for _, attr, fmt in PLANNER_ROWS]
+                column += [_fmt(fmt, getattr(result, attr)) for _, attr, fmt in PLANNER_ROWS[:-1]]
+                column.append("; ".join(problems) or "none")  # rows this snapshot cannot use
         scenario = plan_scenario(saved)
         if scenario is None:
             column += ["-"] * len(COVERAGE_ROWS)

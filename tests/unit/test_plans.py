@@ -135,6 +135,15 @@ def test_comparison_uses_the_planner_and_coverage_functions(tiny_snapshot):
     arc = coverage_by_program(baseline_coverage(tiny_snapshot, FILTERS)).set_index("program")
     assert rows.loc["Coverage: Covered now", "Two teams 07-19"] == f"{arc.loc['ARC', 'covered']:,}"
     assert rows.loc["Coverage: Covered now", "One team"] == "-"  # no what-if in that plan
+    assert rows.loc["Planner: Team rows left out", "Two teams 07-19"] == "none"
+    gone = SavedPlan(name="Old zone", planner=planner_part(PlanInputs(), [
+        *TEAM_ROWS[:1], {**TEAM_ROWS[1], "zone_id": "arc-9"}]))
+    table = compare_saved([one_team, gone], aggregate, FILTERS, tiny_snapshot.zones,
+                          tiny_snapshot.areas).set_index("Figure")
+    assert "row 2 (ARC-2): choose one of the zones" in table.loc["Planner: Team rows left out",
+                                                                 "Old zone"]
+    assert table.loc["Planner: Annual cost", "Old zone"] == table.loc["Planner: Annual cost",
+                                                                      "One team"]
     with pytest.raises(ValueError, match="Compare 2 to 4"):
         compare_saved([one_team], aggregate, FILTERS, tiny_snapshot.zones, tiny_snapshot.areas)
 

@@ -41,7 +41,7 @@ def save_plan_form(data_dir, build_plan, key: str, label: str = "Save for the te
             return
         try:
             path = save_model(plans_dir(data_dir), build_plan(name), overwrite=replace)
-        except (FileExistsError, PlanFileError, ValueError) as exc:
+        except (OSError, PlanFileError, ValueError) as exc:
             st.warning(str(exc))
         else:
             st.success(f"Saved '{name}' as {path.name}; every staff member now sees it.")
@@ -73,7 +73,7 @@ def render_saved_plans(data_dir, aggregate, filters, zones, areas) -> None:
             saved = plan_from_yaml(upload.getvalue(), upload.name)
             path = save_model(plans_dir(data_dir), saved,
                               overwrite=st.session_state.get("plans_upload_replace", False))
-        except (PlanFileError, FileExistsError) as exc:
+        except (PlanFileError, OSError) as exc:
             st.error(f"Not saved. {exc}")
         else:
             st.success(f"Uploaded '{saved.name}' ({path.name}).")

@@ -115,7 +115,7 @@ def render_saved_views(ctx: PageContext, page_url: str) -> None:
                                  params=current_params())
                 save_model(views_dir(data_dir), view, overwrite=True)
                 st.rerun()
-            except (PlanFileError, ValueError) as exc:
+            except (PlanFileError, ValueError, OSError) as exc:
                 st.warning(str(exc))
         good = [i for i in listed if i.model is not None]
         if good:
