@@ -89,7 +89,7 @@ def render_saved_plans(data_dir, aggregate, filters, zones, areas) -> None:
     )
     if len(chosen) >= 2:
         table = compare_saved([plans[s].model for s in chosen], aggregate, filters, zones, areas)
-        st.dataframe(table, hide_index=True, key="plans_compare_table",
+        st.dataframe(table, hide_index=True, key="plans_compare_table", height="content",
                      column_config={"Figure": st.column_config.TextColumn(width="medium")})
         st.caption("Planner figures are per year; coverage figures are for the sidebar's period. "
                    "Every plan is computed on the current snapshot and filters.")
