@@ -90,23 +90,23 @@ def render_saved_views(ctx: PageContext, page_url: str) -> None:
     data_dir = ctx.settings.data_dir
     pages = {_stem(p.path): p for p in pages_for_role(STAFF)}
     page = page_url if page_url in pages else next(iter(pages))
-    side = st.sidebar
-    side.subheader("Saved views")
     listed = list_views(data_dir)
-    for item in listed:
-        if item.model is None:
-            side.warning(f"Saved view file {item.problem}")
-            continue
-        view = item.model
-        spec = pages.get(view.page)
-        if spec is None:
-            side.caption(f"{view.name}: page '{view.page}' no longer exists.")
-            continue
-        side.page_link(spec.path, label=view.name, icon=spec.icon, query_params=view.params,
-                       help=f"{spec.title}: {view.link}")
-    if not listed:
-        side.caption("None yet: save the page you are on with its filters below.")
-    with side.expander("Save or remove a view"):
+    # one expander (not a subheader): the pages' own headings stay the page's
+    with st.sidebar.expander(f"Saved views ({len(listed)})", expanded=bool(listed),
+                             icon=":material/bookmarks:"):
+        for item in listed:
+            if item.model is None:
+                st.warning(f"Saved view file {item.problem}")
+                continue
+            view = item.model
+            spec = pages.get(view.page)
+            if spec is None:
+                st.caption(f"{view.name}: page '{view.page}' no longer exists.")
+                continue
+            st.page_link(spec.path, label=view.name, icon=spec.icon, query_params=view.params,
+                         help=f"{spec.title}: {view.link}")
+        if not listed:
+            st.caption("None yet: save the page you are on with its filters.")
         name = st.text_input("View name", key="view_name", max_chars=60,
                              placeholder=f"e.g. {pages[page].title}, last quarter").strip()
         if st.button("Save this page and its filters", key="view_save"):
