@@ -10,6 +10,7 @@ from response_atlas.pages_registry import pages_for_role
 from response_atlas.ui.auth import render_login, resolve_role
 from response_atlas.ui.context import build_context
 from response_atlas.ui.layout import apply_presentation_mode, ensure_data
+from response_atlas.ui.saved_views import render_sidebar_extras
 
 st.set_page_config(
     page_title="Community Response Atlas",
@@ -32,4 +33,5 @@ navigation = st.navigation(
 ctx = build_context(role)
 apply_presentation_mode(ctx.presentation)
 render_login(role)
+render_sidebar_extras(ctx, navigation.url_path)  # the monthly briefing; staff's saved views
 navigation.run()

@@ -1,4 +1,4 @@
-"""Command line: ``python -m response_atlas {refresh,snapshots,demo,facts} ...`` (also the
+"""Command line: ``python -m response_atlas {refresh,snapshots,demo,facts,briefing} ...`` (also the
 ``response-atlas`` script)."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ def main(argv: list[str] | None = None) -> int:
         "snapshots": "response_atlas.ingest.rollback",
         "demo": "response_atlas.demo.generate",
         "facts": "response_atlas.ingest.census",
+        "briefing": "response_atlas.reports.briefing_cli",  # the monthly meeting PDF
     }
     if not argv or argv[0] not in commands:
-        print("usage: python -m response_atlas {refresh,snapshots,demo,facts} [options]  (-h for help)")
+        print(f"usage: python -m response_atlas {{{','.join(commands)}}} [options]  (-h for help)")
         return 2
     import importlib
 

@@ -60,7 +60,7 @@ def test_hashed_password_in_secrets_shows_the_form(tiny_data_dir):
     # drops the entry script's sidebar on reruns, so a click there cannot be observed here.
     at = _app(tiny_data_dir, {"atlas": {"passwords": {"lead": HASH}}})
     assert not at.exception
-    assert [e.label for e in at.sidebar.expander] == ["Staff sign-in"]
+    assert [e.label for e in at.sidebar.expander] == ["Staff sign-in", "Monthly briefing (PDF)"]
     assert _sidebar_buttons(at) == ["Sign in"]
     assert [t.label for t in at.sidebar.text_input] == ["User name", "Password"]
     assert at.sidebar.text_input(key="atlas_login_password").proto.type == 1  # PASSWORD (masked)

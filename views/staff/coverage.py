@@ -33,6 +33,7 @@ from response_atlas.analysis.whatif import (
     scenarios_frame,
     scenarios_to_json,
 )
+from response_atlas.plans import SavedPlan, list_plans, plan_scenario, what_if
 from response_atlas.privacy import defer_csv
 from response_atlas.schedule import ScheduleError
 from response_atlas.schema import PROGRAM_LABELS, PROGRAMS
@@ -40,6 +41,7 @@ from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
 from response_atlas.ui.layout import show_open_tab
 from response_atlas.ui.map_view import show_map
+from response_atlas.ui.saved_plans import save_plan_form
 from response_atlas.viz.coverage_figures import (
     REFERENCE_NOTE,
     coverage_bars,
@@ -338,6 +340,8 @@ def show_whatif_tab() -> None:
         )
         if st.button("Save scenario", key="cov_save", icon=":material/bookmark_add:"):
             st.session_state.setdefault(SAVED_KEY, []).append(scenario.to_dict())
+        share_what_if(scenario)
+    add_shared_what_ifs()
 
     saved = [Scenario.from_dict(d) for d in st.session_state.get(SAVED_KEY, [])]
     if saved:
@@ -377,6 +381,29 @@ def show_whatif_tab() -> None:
             if d4.button("Clear saved scenarios", key="cov_clear"):
                 st.session_state[SAVED_KEY] = []
                 st.rerun()
+
+
+def share_what_if(scenario: Scenario) -> None:
+    """Save the what-if as a plan in the data folder (shared by staff; the planner compares it)."""
+    with st.expander("Save for the team (shared plans)"):
+        save_plan_form(
+            ctx.settings.data_dir,
+            lambda plan_name: SavedPlan(name=plan_name, coverage=what_if(scenario)),
+            key="cov_plans",
+        )
+
+
+def add_shared_what_ifs() -> None:
+    """Put saved plans' what-ifs into this session's side-by-side comparison."""
+    shared = {i.slug: i.model for i in list_plans(ctx.settings.data_dir)
+              if i.model is not None and i.model.coverage is not None}
+    if not shared:
+        return
+    chosen = st.multiselect("Add saved what-ifs to the comparison", list(shared),
+                            format_func=lambda slug: shared[slug].name, key="cov_shared")
+    if chosen and st.button("Add to the comparison", key="cov_shared_add"):
+        saved = st.session_state.setdefault(SAVED_KEY, [])
+        saved.extend(plan_scenario(shared[slug]).to_dict() for slug in chosen)
 
 
 # Only the open tab is computed: a filter change does not also redraw the heatmap and

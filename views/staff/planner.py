@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from response_atlas.analysis.coverage import (
-    aggregation_for,
-    compute_coverage,
-    eligible_aggregate,
-    filter_weeks,
-    teams_from_zones,
-)
+from response_atlas.analysis.coverage import eligible_aggregate, teams_from_zones
 from response_atlas.analysis.planner import (
     INPUT_SOURCES,
     SHARE_INPUTS,
@@ -18,22 +12,21 @@ from response_atlas.analysis.planner import (
     PlanInputs,
     assumptions_table,
     compare_plans,
-    eligible_for,
     format_comparison,
     format_figure,
-    plan,
     snapshot_rates,
     team_breakdown,
-    team_loads,
     teams_from_table,
     teams_table,
 )
 from response_atlas.filters import describe_filters
+from response_atlas.plans import SavedPlan, evaluate_planner, planner_part
 from response_atlas.privacy import defer_csv
 from response_atlas.reports.summary import summary_html
 from response_atlas.schema import PROGRAM_LABELS, PROGRAMS
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.saved_plans import LOADED_TEAMS_KEY, render_saved_plans, save_plan_form
 from response_atlas.viz.planner_figures import budget_figure, cost_per_call_figure
 
 SAVED_KEY = "plan_saved"  # list of (name, PlanInputs, teams records, PlanResult)
@@ -70,8 +63,9 @@ st.markdown(
     "`Mon-Fri 07:00-15:00; Sat 10:00-18:00` or `24/7`. For reference, Cincinnati's ARC has run "
     "two teams since June 2024: `Mon-Fri 07:00-15:00` and `Mon-Fri 11:00-19:00`."
 )
+loaded = st.session_state.get(LOADED_TEAMS_KEY)  # a saved plan loaded below (section 5)
 edited = st.data_editor(
-    teams_table(base_teams),
+    loaded if loaded is not None else teams_table(base_teams),
     key="plan_teams",
     num_rows="dynamic",
     hide_index=True,
@@ -126,14 +120,14 @@ if inputs.shift_hours <= 0:
     st.warning("A shift must last more than 0 hours.")
     st.stop()
 
-# The same aggregate of eligible calls as the coverage page, fine enough for these hours.
-bucket, keep_dates = aggregation_for([t.schedule for t in teams])
-agg = cached_query(snap, eligible_aggregate, filters, bucket, keep_dates)
-weeks = filter_weeks(filters)
-data = compute_coverage(agg, teams, weeks)
-loads = team_loads(data)
-programs = sorted({t.program for t in teams})
-result = plan(loads, eligible_for(data, programs), weeks, inputs)
+
+
+def aggregate(bucket: int, keep_dates: tuple):
+    """The same aggregate of eligible calls as the coverage page, fine enough for the hours."""
+    return cached_query(snap, eligible_aggregate, filters, bucket, keep_dates)
+
+
+result, loads, weeks, programs = evaluate_planner(aggregate, filters, teams, inputs)
 
 # --- 3. results ----------------------------------------------------------------------------------
 st.subheader("3. What this plan does in a year")
@@ -247,3 +241,18 @@ d2.download_button(
     ).encode("utf-8"),
     file_name="pilot-plans-summary.html", mime="text/html", key="plan_html",
 )
+
+# --- 5. saved plans, shared by staff -----------------------------------------------------------
+st.subheader("5. Saved plans, shared by staff")
+st.markdown(
+    "Plans saved here are files in the data folder: they survive restarts and every staff "
+    "member sees them. Compare two to four (planner and coverage what-if figures together), "
+    "load one back into the planner above, or download it as a small YAML file to share."
+)
+save_plan_form(
+    ctx.settings.data_dir,
+    lambda plan_name: SavedPlan(name=plan_name,
+                                planner=planner_part(inputs, edited.to_dict("records"))),
+    key="plans",
+)
+render_saved_plans(ctx.settings.data_dir, aggregate, filters, snap.zones, snap.areas)
