@@ -13,7 +13,7 @@ from response_atlas.ui.layout import apply_presentation_mode, ensure_data
 
 st.set_page_config(
     page_title="Community Response Atlas",
-    page_icon=":material/map:",
+    page_icon="🗺️",  # an emoji is drawn from a data: URL; a :material: icon is fetched from a CDN
     layout="wide",
     initial_sidebar_state="expanded",
 )

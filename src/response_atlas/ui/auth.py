@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 import bcrypt
 import streamlit as st
 
+from response_atlas.config import public_only
 from response_atlas.pages_registry import PUBLIC, ROLES, STAFF
 
 ROLE_KEY = "_atlas_role"
@@ -145,7 +146,12 @@ def _oidc_role() -> str:
 
 
 def resolve_role() -> str:
-    """The session's role; only server code (a verified login) ever sets it to staff."""
+    """The session's role; only server code (a verified login) ever sets it to staff.
+
+    Always public in a public process (``ATLAS_PUBLIC_ONLY=1``).
+    """
+    if public_only():
+        return PUBLIC
     role = st.session_state.get(ROLE_KEY, PUBLIC)
     if role == STAFF and role in ROLES:
         return STAFF
@@ -159,6 +165,8 @@ def _sign_out() -> None:
 
 def render_login(role: str) -> None:
     """Sidebar sign-in / sign-out controls; nothing at all in public-only mode."""
+    if public_only():
+        return  # a public process: no sign-in exists, whatever the secrets hold
     side = st.sidebar
     if role == STAFF and st.session_state.get(ROLE_KEY) == STAFF:
         side.caption(f"Signed in as staff: {st.session_state.get(USER_KEY, '')}")
