@@ -40,6 +40,7 @@ DEFAULTS: dict[str, str] = {
     "ATLAS_STAFF_UPLOAD_MB": "1",  # the triage page's ruleset upload (views/staff/triage.py)
     "ATLAS_STICKY": "ip",  # "ip" (ip_hash) or "cookie" (Streamlit's XSRF cookie)
     "ATLAS_FAIL_TIMEOUT": "10s",
+    "ATLAS_ACCESS_LOG": "/var/log/nginx/atlas.access.log",
 }
 
 # The Content-Security-Policy: the app's own origin only. What Streamlit 1.67 and the map need
@@ -175,12 +176,16 @@ def render_site(settings: Mapping[str, str]) -> str:
         map_frame_csp=content_security_policy(settings["ATLAS_FRAME_ANCESTORS"], map_frame=True),
         map_frame_path=MAP_FRAME_PATH,
         referrer_policy=settings["ATLAS_REFERRER_POLICY"], sticky=settings["ATLAS_STICKY"],
-        fail_timeout=settings["ATLAS_FAIL_TIMEOUT"],
+        fail_timeout=settings["ATLAS_FAIL_TIMEOUT"], access_log=settings["ATLAS_ACCESS_LOG"],
     )
 
 
 def render_standalone(settings: Mapping[str, str], prefix: Path) -> str:
-    """A whole nginx.conf around the site, for ``nginx -c FILE -p PREFIX`` (tests, trials)."""
+    """A whole nginx.conf around the site, for ``nginx -c FILE -p PREFIX`` (tests, trials).
+
+    Every file nginx writes (pid, logs, temporary bodies) is under ``prefix``.
+    """
+    site = render_site({**settings, "ATLAS_ACCESS_LOG": str(prefix / "access.log")})
     return f"""# Standalone nginx.conf for Community Response Atlas (rendered by deploy/render.py).
 daemon off;
 worker_processes 1;
@@ -192,14 +197,13 @@ events {{
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log {prefix}/access.log;
     client_body_temp_path {prefix}/client_body;
     proxy_temp_path {prefix}/proxy;
     fastcgi_temp_path {prefix}/fastcgi;
     uwsgi_temp_path {prefix}/uwsgi;
     scgi_temp_path {prefix}/scgi;
     sendfile on;
-{render_site(settings)}}}
+{site}}}
 """
 
 

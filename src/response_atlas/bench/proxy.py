@@ -38,6 +38,14 @@ class Deployment:
     proxy: subprocess.Popen
     proxy_dir: Path
 
+    def upstreams(self, path: str) -> list[str]:
+        """``host:port`` of the app process that answered each logged request for ``path``
+        (the last one tried, when nginx moved on from a dead one)."""
+        log = self.proxy_dir / "access.log"
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        return [line.rsplit("upstream=", 1)[1].rsplit(" ", 1)[0].split(", ")[-1]
+                for line in lines if f" {path} " in line or f" {path}?" in line]
+
 
 def load_render() -> ModuleType:
     """deploy/render.py as a module (it is a script, not part of the package)."""
@@ -116,14 +124,17 @@ def _start_apps(stack: ExitStack, render: ModuleType, site: str, count: int, dat
 
 @contextmanager
 def run_deployment(data_dir: Path, work: Path, nginx: str, public: int = 2, staff: int = 1,
-                   staff_env: dict[str, str] | None = None,
+                   app_env: dict[str, str] | None = None,
                    settings: dict[str, str] | None = None) -> Iterator[Deployment]:
-    """``public`` public and ``staff`` staff processes behind one nginx; all stopped afterwards."""
+    """``public`` public and ``staff`` staff processes behind one nginx; all stopped afterwards.
+
+    ``app_env`` goes to every app process (a public one still has no staff pages or sign-in).
+    """
     render = load_render()
     with ExitStack() as stack:
-        public_servers = _start_apps(stack, render, "public", public, data_dir, work, {})
-        staff_servers = _start_apps(stack, render, "staff", staff, data_dir, work,
-                                    staff_env or {})
+        public_servers = _start_apps(stack, render, "public", public, data_dir, work,
+                                     app_env or {})
+        staff_servers = _start_apps(stack, render, "staff", staff, data_dir, work, app_env or {})
         public_port, staff_port = free_port(), free_port()
         chosen = {
             "ATLAS_PUBLIC_LISTEN": f"127.0.0.1:{public_port}",
