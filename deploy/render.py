@@ -38,7 +38,9 @@ DEFAULTS: dict[str, str] = {
     "ATLAS_FRAME_ANCESTORS": "'self'",  # e.g. "'self' https://www.city.gov" to allow embedding
     "ATLAS_REFERRER_POLICY": "strict-origin-when-cross-origin",
     "ATLAS_STAFF_UPLOAD_MB": "1",  # the triage page's ruleset upload (views/staff/triage.py)
-    "ATLAS_STICKY": "ip",  # "ip" (ip_hash) or "cookie" (Streamlit's XSRF cookie)
+    # "cookie": a route cookie the proxy sets (browsers behind one address spread over the
+    # processes); "ip": ip_hash (no cookie; everyone behind one NAT lands on one process)
+    "ATLAS_STICKY": "cookie",
     "ATLAS_FAIL_TIMEOUT": "10s",
     "ATLAS_ACCESS_LOG": "/var/log/nginx/atlas.access.log",
 }

@@ -93,6 +93,11 @@ def test_headers_on_the_page_and_static_assets(deployment):
     status, headers, body = fetch(deployment.public_url + "/")
     assert status == 200
     assert_security_headers(headers)
+    # sticky sessions: a new browser gets a route cookie, one that has it keeps it
+    route = headers["Set-Cookie"].split(";", 1)[0]
+    assert re.fullmatch(r"atlas_route=[0-9a-f]{32}", route)
+    assert "HttpOnly" in headers["Set-Cookie"]
+    assert "Set-Cookie" not in fetch(deployment.public_url + "/", headers={"Cookie": route})[1]
     scripts = re.findall(rb'src="(\./static/js/[^"]+\.js)"', body)
     assert scripts, "no script in Streamlit's index.html"
     asset = deployment.public_url + "/" + scripts[0].decode().lstrip("./")
