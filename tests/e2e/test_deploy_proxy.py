@@ -57,8 +57,8 @@ def deployment(nginx, tmp_path_factory):
     data_dir = work / "data"
     build_tiny_snapshot(data_dir)
     # the staff test account goes to every process: a public one must still offer no sign-in
-    with proxy.run_deployment(data_dir, work, nginx, public=2, staff=1,
-                              app_env=staff_env()) as running:
+    env = {**staff_env(), "ATLAS_AUTH_SECRET": "e2e-only-signing-secret-" + "k" * 24}
+    with proxy.run_deployment(data_dir, work, nginx, public=2, staff=1, app_env=env) as running:
         yield running
 
 
@@ -157,7 +157,10 @@ def test_map_page_draws_with_no_csp_violation(deployment, browser):
                 # the frame is served under the path that gets the map frame's policy
                 src = page.locator(MAP_FRAME).first.get_attribute("src")
                 assert src.startswith(deployment.public_url + proxy.load_render().MAP_FRAME_PATH)
-                status, headers, _ = fetch(src)
+                # with this browser's route cookie: the process that drew the map has the
+                # component registered (another process knows it once one of its pages used it)
+                route = next(c["value"] for c in context.cookies() if c["name"] == "atlas_route")
+                status, headers, _ = fetch(src, headers={"Cookie": f"atlas_route={route}"})
                 assert status == 200
                 assert_security_headers(headers, map_frame=True)
         assert reports == []
@@ -177,18 +180,75 @@ def test_staff_pages_and_sign_in_do_not_exist_in_the_public_process(deployment, 
         sidebar = page.locator('[data-testid="stSidebar"]')
         assert sidebar.get_by_role("link", name="Data and refresh").count() == 0
         assert sidebar.get_by_text("Staff sign-in").count() == 0
-        # the staff process, same snapshot and account: sign-in works and the page exists
-        page.goto(deployment.staff_url)
-        wait_for_app(page)
-        sidebar.get_by_text("Staff sign-in").click()
-        sidebar.get_by_label("User name").fill(STAFF_USER)
-        sidebar.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
-        sidebar.get_by_role("button", name="Sign in").click()
+    finally:
+        context.close()
+
+
+def _sign_in(page, base_url: str, user: str, password: str) -> None:
+    page.goto(base_url)
+    wait_for_app(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Staff sign-in").click()
+    sidebar.get_by_label("User name").fill(user)
+    sidebar.get_by_label("Password", exact=True).fill(password)
+    sidebar.get_by_role("button", name="Sign in").click()
+    wait_for_app(page)
+
+
+def test_staff_sign_in_survives_reloads_and_links_until_sign_out(deployment, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(RUN_TIMEOUT_MS)
+        _sign_in(page, deployment.staff_url, STAFF_USER, STAFF_PASSWORD)
         page.get_by_role("link", name="Repeat addresses").click()
         wait_for_app(page)
         assert page.locator(MAIN_TITLE).inner_text() == "Repeat addresses"
+        # the cookie frame has written the signed cookie
+        page.wait_for_function("() => document.cookie.includes('atlas_staff=')")
+        cookie = next(c for c in context.cookies() if c["name"] == "atlas_staff")
+        assert cookie["sameSite"] == "Lax" and cookie["path"] == "/"
+        page.reload()  # a new Streamlit session
+        wait_for_app(page)
+        assert page.locator(MAIN_TITLE).inner_text() == "Repeat addresses"
+        link = context.new_page()  # a link opened in a new tab
+        link.set_default_timeout(RUN_TIMEOUT_MS)
+        link.goto(deployment.staff_url + "/data")
+        wait_for_app(link)
+        assert link.locator(MAIN_TITLE).inner_text() == "Data and refresh"
+        link.close()
+        page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Sign out").click()
+        wait_for_app(page)
+        page.wait_for_function("() => !document.cookie.includes('atlas_staff=')")
+        page.goto(deployment.staff_url + "/data")
+        wait_for_app(page)
+        assert page.locator(MAIN_TITLE).inner_text() != "Data and refresh"
+        assert page.get_by_role("link", name="Data and refresh").count() == 0
     finally:
         context.close()
+
+
+def test_failed_tries_are_counted_across_sessions(deployment, browser):
+    # a made-up user name, so the test account stays usable for the other tests
+    locked = "Too many failed sign-ins for this user name"
+    for attempt in range(2):  # the second browser session sees the first one's failures
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        try:
+            page = context.new_page()
+            page.set_default_timeout(RUN_TIMEOUT_MS)
+            page.goto(deployment.staff_url)
+            wait_for_app(page)
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            sidebar.get_by_text("Staff sign-in").click()
+            tries = 5 if attempt == 0 else 0
+            for _ in range(tries + 1):
+                sidebar.get_by_label("User name").fill("not-a-user")
+                sidebar.get_by_label("Password", exact=True).fill("wrong password")
+                sidebar.get_by_role("button", name="Sign in").click()
+                wait_for_app(page)
+            assert sidebar.get_by_text(locked).count() == 1
+        finally:
+            context.close()
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
