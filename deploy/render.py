@@ -119,6 +119,9 @@ def content_security_policy(frame_ancestors: str, map_frame: bool = False) -> st
     if not re.fullmatch(r"[A-Za-z0-9'*:/._ -]+", frame_ancestors or ""):
         raise ValueError(f"ATLAS_FRAME_ANCESTORS has characters a CSP source cannot: "
                          f"{frame_ancestors!r}")
+    # a keyword whose quotes a settings file lost (self, none) is still the keyword
+    frame_ancestors = " ".join(f"'{word}'" if word in ("self", "none") else word
+                               for word in frame_ancestors.split())
     hashes = " ".join(streamlit_inline_script_hashes())
     parts = []
     for name, value in (*CSP_PARTS, ("frame-ancestors", frame_ancestors)):

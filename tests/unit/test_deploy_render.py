@@ -44,6 +44,13 @@ def test_streamlit_inline_script_hash_matches_the_installed_index():
     assert render.streamlit_inline_script_hashes() == render.STREAMLIT_INLINE_SCRIPT_HASHES
 
 
+def test_frame_ancestor_keywords_keep_their_quotes():
+    assert render.content_security_policy("self https://www.city.gov").endswith(
+        "frame-ancestors 'self' https://www.city.gov")
+    example = render.read_settings(render.HERE / "atlas.env.example", {})
+    assert example["ATLAS_FRAME_ANCESTORS"] == "'self'"
+
+
 @pytest.mark.parametrize("bad", ["'self'; script-src *", "'self'\nadd_header X y", ""])
 def test_frame_ancestors_cannot_inject(bad):
     with pytest.raises(ValueError, match="ATLAS_FRAME_ANCESTORS"):
