@@ -16,6 +16,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,27 @@ def deployment(nginx, tmp_path_factory):
     env = {**staff_env(), "ATLAS_AUTH_SECRET": "e2e-only-signing-secret-" + "k" * 24}
     with proxy.run_deployment(data_dir, work, nginx, public=2, staff=1, app_env=env) as running:
         yield running
+
+
+@contextmanager
+def browser_session(browser, url: str, reports: list[str] | None = None):
+    """A fresh browser context (its own cookies) with one page opened at ``url``; CSP
+    violations, console CSP errors and uncaught page errors go to ``reports`` when given."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        if reports is not None:
+            context.add_init_script(REPORT_VIOLATIONS)
+            context.on("console", lambda msg: reports.append(msg.text) if "Content Security Policy"
+                       in msg.text or "CSP violation" in msg.text else None)
+        page = context.new_page()
+        page.set_default_timeout(RUN_TIMEOUT_MS)
+        if reports is not None:
+            page.on("pageerror", lambda exc: reports.append(f"page error: {exc}"))
+        page.goto(url)
+        wait_for_app(page)
+        yield context, page
+    finally:
+        context.close()
 
 
 def fetch(url: str, method: str = "GET", body: bytes | None = None,
@@ -131,64 +153,37 @@ def test_public_site_takes_no_upload_and_staff_only_small_ones(deployment):
     assert fetch(deployment.public_url + "/", "POST", b"x" * 100_000)[0] == 413
 
 
-def _watch_csp(context) -> list[str]:
-    reports: list[str] = []
-    context.add_init_script(REPORT_VIOLATIONS)
-    context.on("console", lambda msg: reports.append(msg.text)
-               if "Content Security Policy" in msg.text or "CSP violation" in msg.text else None)
-    return reports
-
-
 def test_map_page_draws_with_no_csp_violation(deployment, browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    try:
-        reports = _watch_csp(context)
-        page = context.new_page()
-        page.set_default_timeout(RUN_TIMEOUT_MS)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        for path in ("calls_map", ""):  # the map page, then the overview (plotly charts)
-            page.goto(f"{deployment.public_url}/{path}")
-            wait_for_app(page)
-            if path == "calls_map":
-                frame = page.frame_locator(MAP_FRAME).first
-                frame.locator("path.leaflet-interactive").first.wait_for()
-                assert frame.locator("path.leaflet-interactive").count() == 3
-                # the frame is served under the path that gets the map frame's policy
-                src = page.locator(MAP_FRAME).first.get_attribute("src")
-                assert src.startswith(deployment.public_url + proxy.load_render().MAP_FRAME_PATH)
-                # with this browser's route cookie: the process that drew the map has the
-                # component registered (another process knows it once one of its pages used it)
-                route = next(c["value"] for c in context.cookies() if c["name"] == "atlas_route")
-                status, headers, _ = fetch(src, headers={"Cookie": f"atlas_route={route}"})
-                assert status == 200
-                assert_security_headers(headers, map_frame=True)
-        assert reports == []
-        assert errors == []
-    finally:
-        context.close()
+    reports: list[str] = []
+    with browser_session(browser, f"{deployment.public_url}/calls_map", reports) as (context, page):
+        frame = page.frame_locator(MAP_FRAME).first
+        frame.locator("path.leaflet-interactive").first.wait_for()
+        assert frame.locator("path.leaflet-interactive").count() == 3
+        # the frame is served under the path that gets the map frame's policy
+        src = page.locator(MAP_FRAME).first.get_attribute("src")
+        assert src.startswith(deployment.public_url + proxy.load_render().MAP_FRAME_PATH)
+        # with this browser's route cookie: the process that drew the map has the component
+        # registered (another process knows it once one of its own pages used it)
+        route = next(c["value"] for c in context.cookies() if c["name"] == "atlas_route")
+        status, headers, _ = fetch(src, headers={"Cookie": f"atlas_route={route}"})
+        assert status == 200
+        assert_security_headers(headers, map_frame=True)
+        page.goto(deployment.public_url)  # the overview: plotly charts
+        wait_for_app(page)
+        page.locator('[data-testid="stPlotlyChart"]').first.wait_for()
+    assert reports == []
 
 
 def test_staff_pages_and_sign_in_do_not_exist_in_the_public_process(deployment, browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    try:
-        page = context.new_page()
-        page.set_default_timeout(RUN_TIMEOUT_MS)
-        page.goto(f"{deployment.public_url}/repeats")
-        wait_for_app(page)
+    with browser_session(browser, f"{deployment.public_url}/repeats") as (_, page):
         assert page.locator(MAIN_TITLE).inner_text() != "Repeat addresses"
         sidebar = page.locator('[data-testid="stSidebar"]')
         assert sidebar.get_by_role("link", name="Data and refresh").count() == 0
         assert sidebar.get_by_text("Staff sign-in").count() == 0
-    finally:
-        context.close()
 
 
-def _sign_in(page, base_url: str, user: str, password: str) -> None:
-    page.goto(base_url)
-    wait_for_app(page)
+def _submit_sign_in(page, user: str, password: str) -> None:
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_text("Staff sign-in").click()
     sidebar.get_by_label("User name").fill(user)
     sidebar.get_by_label("Password", exact=True).fill(password)
     sidebar.get_by_role("button", name="Sign in").click()
@@ -196,11 +191,9 @@ def _sign_in(page, base_url: str, user: str, password: str) -> None:
 
 
 def test_staff_sign_in_survives_reloads_and_links_until_sign_out(deployment, browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    try:
-        page = context.new_page()
-        page.set_default_timeout(RUN_TIMEOUT_MS)
-        _sign_in(page, deployment.staff_url, STAFF_USER, STAFF_PASSWORD)
+    with browser_session(browser, deployment.staff_url) as (context, page):
+        page.locator('[data-testid="stSidebar"]').get_by_text("Staff sign-in").click()
+        _submit_sign_in(page, STAFF_USER, STAFF_PASSWORD)
         page.get_by_role("link", name="Repeat addresses").click()
         wait_for_app(page)
         assert page.locator(MAIN_TITLE).inner_text() == "Repeat addresses"
@@ -224,31 +217,18 @@ def test_staff_sign_in_survives_reloads_and_links_until_sign_out(deployment, bro
         wait_for_app(page)
         assert page.locator(MAIN_TITLE).inner_text() != "Data and refresh"
         assert page.get_by_role("link", name="Data and refresh").count() == 0
-    finally:
-        context.close()
 
 
 def test_failed_tries_are_counted_across_sessions(deployment, browser):
     # a made-up user name, so the test account stays usable for the other tests
     locked = "Too many failed sign-ins for this user name"
-    for attempt in range(2):  # the second browser session sees the first one's failures
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        try:
-            page = context.new_page()
-            page.set_default_timeout(RUN_TIMEOUT_MS)
-            page.goto(deployment.staff_url)
-            wait_for_app(page)
+    for tries in (5, 0):  # the second browser session sees the first one's failures
+        with browser_session(browser, deployment.staff_url) as (_, page):
             sidebar = page.locator('[data-testid="stSidebar"]')
             sidebar.get_by_text("Staff sign-in").click()
-            tries = 5 if attempt == 0 else 0
             for _ in range(tries + 1):
-                sidebar.get_by_label("User name").fill("not-a-user")
-                sidebar.get_by_label("Password", exact=True).fill("wrong password")
-                sidebar.get_by_role("button", name="Sign in").click()
-                wait_for_app(page)
+                _submit_sign_in(page, "not-a-user", "wrong password")
             assert sidebar.get_by_text(locked).count() == 1
-        finally:
-            context.close()
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
@@ -310,27 +290,20 @@ def _get(connect, path: str, proc) -> tuple[int, dict[str, str]]:
 
 def test_killing_the_serving_process_keeps_new_sessions_working(deployment, browser):
     """Last in this file: it kills one public process."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    try:
-        page = context.new_page()
-        page.set_default_timeout(RUN_TIMEOUT_MS)
-        page.goto(deployment.public_url)
-        wait_for_app(page)
+    with browser_session(browser, deployment.public_url) as (context, _):
         # a websocket is logged when it closes: the page's short requests show its process
         serving = _last_public_upstream(deployment)
         victim = next(s for s in deployment.public if s.base_url.endswith(serving))
         os.kill(victim.process.pid, signal.SIGKILL)
         victim.process.wait(timeout=10)
-        for _ in range(2):  # new sessions, each a fresh page load
+        for _ in range(2):  # new sessions of the same browser: its route cookie names the dead one
             fresh = context.new_page()
             fresh.set_default_timeout(RUN_TIMEOUT_MS)
             fresh.goto(deployment.public_url + "/calls_map")
             wait_for_app(fresh)
             assert fresh.locator(MAIN_TITLE).inner_text() == "Calls map"
+            assert _last_public_upstream(deployment) != serving
             fresh.close()
-        assert _last_public_upstream(deployment) != serving
-    finally:
-        context.close()
 
 
 def _last_public_upstream(deployment) -> str:

@@ -12,16 +12,19 @@ import importlib.util
 import os
 import shutil
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from response_atlas.appserver import AppServer, free_port, run_app_server, stop_process
+from response_atlas.appserver import (
+    AppServer,
+    free_port,
+    run_app_server,
+    stop_process,
+    wait_healthy,
+)
 from response_atlas.config import PROJECT_ROOT
 
 RENDER_SCRIPT = PROJECT_ROOT / "deploy" / "render.py"
@@ -71,26 +74,6 @@ def install_nginx() -> str | None:
     subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "nginx"],
                    check=True, env=env, capture_output=True)
     return find_nginx()
-
-
-def wait_proxy(url: str, proc: subprocess.Popen, log: Path, timeout_s: float = PROXY_TIMEOUT_S,
-               ) -> None:
-    """Poll the app's health endpoint through the proxy until it answers ok."""
-    def tail() -> str:
-        return log.read_text(errors="replace")[-3000:] if log.exists() else ""
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"nginx exited ({proc.returncode}):\n{tail()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.1)  # poll interval, not a wait for a result
-    raise RuntimeError(f"nginx not answering after {timeout_s:.0f} s:\n{tail()}")
 
 
 @contextmanager
@@ -147,7 +130,8 @@ def run_deployment(data_dir: Path, work: Path, nginx: str, public: int = 2, staf
         proxy = stack.enter_context(run_proxy(chosen, proxy_dir, nginx))
         public_url = f"http://127.0.0.1:{public_port}"
         staff_url = f"http://127.0.0.1:{staff_port}"
-        wait_proxy(public_url, proxy, proxy_dir / "nginx.out")
+        # the app's health answer through the proxy (the processes behind it are healthy)
+        wait_healthy(public_url, proxy, proxy_dir / "nginx.out", PROXY_TIMEOUT_S)
         if staff_servers:
-            wait_proxy(staff_url, proxy, proxy_dir / "nginx.out")
+            wait_healthy(staff_url, proxy, proxy_dir / "nginx.out", PROXY_TIMEOUT_S)
         yield Deployment(public_url, staff_url, public_servers, staff_servers, proxy, proxy_dir)
