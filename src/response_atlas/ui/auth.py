@@ -25,7 +25,9 @@ secret like any other: without the password it grants nothing.
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -179,7 +181,13 @@ def failure_store() -> signin.FailureStore:
     """The failed-tries store in the data folder (one file for every process)."""
     path = load_settings().data_dir / "auth" / "signin-failures.sqlite"
     if path not in _stores:
-        _stores[path] = signin.FailureStore(path)
+        try:
+            _stores[path] = signin.FailureStore(path)
+        except (OSError, sqlite3.Error):
+            # a read-only data folder: count in this machine's temporary folder instead (still
+            # across sessions; per process where systemd gives each a private /tmp)
+            fallback = Path(tempfile.gettempdir()) / "atlas-signin-failures.sqlite"
+            _stores[path] = signin.FailureStore(fallback)
     return _stores[path]
 
 
