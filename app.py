@@ -14,7 +14,7 @@ from response_atlas.ui.saved_views import render_sidebar_extras
 
 st.set_page_config(
     page_title="Community Response Atlas",
-    page_icon=":material/map:",
+    page_icon="🗺️",  # an emoji is drawn from a data: URL; a :material: icon is fetched from a CDN
     layout="wide",
     initial_sidebar_state="expanded",
 )

@@ -7,6 +7,15 @@ Environment variables (all optional):
 - ``ATLAS_EARLIEST_CALL``: calls received before this date (``YYYY-MM-DD``, default 1990-01-01)
   are rejected by a refresh as implausible (``ingest/call_checks.py``).
 - ``ATLAS_TILES``: a basemap tile URL; empty (default) means a plain background that works offline.
+
+Deployment (see deploy/README.md):
+- ``ATLAS_PUBLIC_ONLY``: ``1`` for a public process: no staff page and no sign-in exist in it, even
+  when staff accounts are configured.
+- ``ATLAS_AUTH_SECRET``: the key that signs staff sign-in cookies (else ``[atlas] cookie_secret``
+  in ``.streamlit/secrets.toml``).
+- ``ATLAS_SIGNIN_HOURS``: how long a staff sign-in cookie lasts (10, a working day).
+- ``ATLAS_TRUST_PROXY``: ``1`` (default) takes the client address from the proxy's ``X-Real-IP``
+  header when the request comes from this machine (the app listens on 127.0.0.1 behind nginx).
 """
 
 from __future__ import annotations
@@ -42,6 +51,33 @@ class Settings:
     @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
+
+
+# --- deployment settings (deploy/) ---------------------------------------------------------------
+
+PUBLIC_ONLY_ENV = "ATLAS_PUBLIC_ONLY"
+AUTH_SECRET_ENV = "ATLAS_AUTH_SECRET"
+SIGNIN_HOURS_ENV = "ATLAS_SIGNIN_HOURS"
+TRUST_PROXY_ENV = "ATLAS_TRUST_PROXY"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def public_only() -> bool:
+    """True in a public process (``ATLAS_PUBLIC_ONLY=1``): staff pages and sign-in do not exist."""
+    return os.environ.get(PUBLIC_ONLY_ENV, "").strip().lower() in _TRUE
+
+
+def signin_hours() -> float:
+    """Lifetime of a staff sign-in cookie in hours (``ATLAS_SIGNIN_HOURS``, default 10)."""
+    return float(os.environ.get(SIGNIN_HOURS_ENV, "10"))
+
+
+def trust_proxy() -> bool:
+    """Take the client address from ``X-Real-IP`` on loopback requests (``ATLAS_TRUST_PROXY``)."""
+    return os.environ.get(TRUST_PROXY_ENV, "1").strip().lower() in _TRUE
+
+
+# --- end of deployment settings ----------------------------------------------------------------
 
 
 def load_settings(data_dir: str | Path | None = None) -> Settings:

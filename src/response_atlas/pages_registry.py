@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from response_atlas.config import public_only
+
 PUBLIC = "public"
 STAFF = "staff"
 ROLES = (PUBLIC, STAFF)
@@ -33,7 +35,10 @@ PAGES: tuple[PageSpec, ...] = (
 
 
 def pages_for_role(role: str) -> list[PageSpec]:
-    """The pages a session with ``role`` may open; unknown roles get the public set."""
-    if role == STAFF:
+    """The pages a session with ``role`` may open; unknown roles get the public set.
+
+    A public process (``ATLAS_PUBLIC_ONLY=1``) has only the public set, whatever the role says.
+    """
+    if role == STAFF and not public_only():
         return list(PAGES)
     return [p for p in PAGES if p.audience == PUBLIC]

@@ -2,6 +2,15 @@
 
 ``python -m response_atlas.bench load --sessions 20 [--calls 300000] [--data DIR]``
 
+``python -m response_atlas.bench load --proxy --sessions 20 50 --duration 150 [--data DIR]``:
+the deployment of deploy/ (two public app processes behind Debian's nginx, see
+``bench/proxy.py``); for each session count in turn, that many sessions move the sidebar filters
+on the public pages until ``--duration`` seconds have passed. The figure is the time from a
+filter change to a finished page: an observer in the page notes when Streamlit's run state goes
+``running`` and back to ``notRunning``, and the page counts as finished once no element is
+marked stale. Errors are timeouts, exception boxes and uncaught page errors. Memory: every app
+process's RSS is sampled; its peak in each phase is reported.
+
 Writes demo data (or uses ``--data``, which must hold a snapshot), starts ``streamlit run app.py``
 on a free port on 127.0.0.1, and drives N Playwright contexts in one headless Debian chromium
 (``/usr/bin/chromium``). Each session opens every page the public navigation lists (the sidebar's
@@ -30,6 +39,7 @@ from datetime import datetime
 from pathlib import Path
 
 from response_atlas.appserver import run_app_server
+from response_atlas.bench import proxy
 from response_atlas.config import PROJECT_ROOT
 
 CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
@@ -209,23 +219,221 @@ def summarize(run: dict, sessions: int, rss: dict, cpu_s: float, log_text: str) 
     return "\n".join(lines) + "\n"
 
 
+# --- filter moves through the proxy (--proxy --duration) --------------------------------------
+
+SIDEBAR = '[data-testid="stSidebar"]'
+AREAS_INPUT = f'{SIDEBAR} [data-testid="stMultiSelect"] input'
+OPTION = '[role="option"]'
+# Notes the moment a run that started after __atlasMark() has finished, in the page's own clock.
+RUN_OBSERVER = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (window.__atlasObserved === app) return;
+  window.__atlasObserved = app;
+  window.__atlasMark = () => { window.__atlasRan = false; window.__atlasDone = null;
+                               window.__atlasT0 = performance.now(); };
+  window.__atlasMark();
+  new MutationObserver((records) => {
+    // a short run can start and end between two callbacks: the records keep the old values
+    for (const r of records) if (r.oldValue === 'running') window.__atlasRan = true;
+    const state = app.getAttribute('data-test-script-state');
+    if (state === 'running') window.__atlasRan = true;
+    else if (state === 'notRunning' && window.__atlasRan && window.__atlasDone === null)
+      window.__atlasDone = performance.now();
+  }).observe(app, {attributes: true, attributeOldValue: true,
+                   attributeFilter: ['data-test-script-state']});
+}"""
+FINISHED_MS = """() => window.__atlasDone !== null
+  && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]')
+  ? performance.now() - window.__atlasT0 : false"""
+
+
+async def move_filter(page, add: bool, choice: int, timeout_ms: float) -> float:
+    """Add an area to the Areas filter (or take the last one off); seconds until finished."""
+    await page.evaluate(RUN_OBSERVER)
+    await page.evaluate("() => window.__atlasMark()")
+    box = page.locator(AREAS_INPUT).first
+    await box.click(timeout=timeout_ms)
+    if add:
+        options = page.locator(OPTION)
+        await options.first.wait_for(timeout=timeout_ms)
+        await options.nth(choice % await options.count()).click(timeout=timeout_ms)
+    else:
+        await page.keyboard.press("Backspace")  # the multiselect drops its last choice
+    await page.keyboard.press("Escape")
+    handle = await page.wait_for_function(FINISHED_MS, timeout=timeout_ms)
+    return float(await handle.json_value()) / 1000
+
+
+async def filter_session(browser, links, deadline: float, timeout_ms: float, session: int,
+                         ) -> list[dict]:
+    """One session until ``deadline``: open a page, add an area, take it off, next page."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    events: list[dict] = []
+    try:
+        page = await context.new_page()
+        page_errors: list[str] = []
+        page.on("pageerror", lambda exc: page_errors.append(str(exc)[:200]))
+        step = 0
+        while time.monotonic() < deadline:
+            title, url = links[step % len(links)]
+            step += 1
+            start = time.perf_counter()
+            try:
+                await page.goto(url, timeout=timeout_ms)
+                await wait_for_run(page, timeout_ms)
+                events.append({"session": session, "page": title, "kind": "load",
+                               "seconds": time.perf_counter() - start, "error": ""})
+                for add in (True, False):
+                    if time.monotonic() >= deadline:
+                        break
+                    seconds = await move_filter(page, add, session + step, timeout_ms)
+                    boxes = await page.locator(ERROR_BOX).count()
+                    events.append({"session": session, "page": title, "kind": "filter",
+                                   "seconds": seconds,
+                                   "error": f"{boxes} exception box(es)" if boxes else ""})
+            except Exception as exc:  # a timeout or a crash is an error, counted in the report
+                events.append({"session": session, "page": title, "kind": "error",
+                               "seconds": time.perf_counter() - start,
+                               "error": f"{type(exc).__name__}: {str(exc)[:200]}"})
+            while page_errors:
+                events.append({"session": session, "page": title, "kind": "error",
+                               "seconds": 0.0, "error": "page error: " + page_errors.pop()})
+    finally:
+        await context.close()
+    return events
+
+
+async def drive_filters(base_url: str, phases: list[int], duration_s: float, timeout_s: float,
+                        on_phase) -> list[dict]:
+    """For each session count in ``phases``: that many sessions moving filters for a while."""
+    from playwright.async_api import async_playwright
+
+    timeout_ms = timeout_s * 1000
+    results = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            links = await public_links(browser, base_url, timeout_ms)
+            for sessions in phases:
+                on_phase(sessions)
+                start = time.perf_counter()
+                deadline = time.monotonic() + duration_s
+                walks = await asyncio.wait_for(
+                    asyncio.gather(*(filter_session(browser, links, deadline, timeout_ms, i)
+                                     for i in range(sessions))),
+                    timeout=duration_s + 3 * timeout_s)
+                results.append({"sessions": sessions, "wall_s": time.perf_counter() - start,
+                                "events": [e for walk in walks for e in walk],
+                                "loadavg": os.getloadavg()})
+        finally:
+            await browser.close()
+    return results
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile of ``values`` (nearest rank); 0 for none."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered) + 0.5)) - 1))]
+
+
+def summarize_filters(label: str, phases: list[dict], memory: list[dict[str, float]],
+                      tracebacks: int) -> str:
+    """One table row per phase, then the errors seen."""
+    lines = [
+        "| data | sessions | filter changes | change to finished page, median / p95 (s) "
+        "| page loads, median (s) | errors | peak RSS per app process (MB) "
+        "| load average (1 min) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for phase, peaks in zip(phases, memory, strict=True):
+        events = phase["events"]
+        changes = [e["seconds"] for e in events if e["kind"] == "filter" and not e["error"]]
+        loads = [e["seconds"] for e in events if e["kind"] == "load"]
+        errors = [e for e in events if e["error"]]
+        rss = ", ".join(f"{mb:.0f}" for mb in peaks.values())
+        lines.append(
+            f"| {label} | {phase['sessions']} | {len(changes)} | "
+            f"{statistics.median(changes) if changes else 0:.2f} / "
+            f"{percentile(changes, 0.95):.2f} | "
+            f"{statistics.median(loads) if loads else 0:.2f} | {len(errors)} | {rss} | "
+            f"{phase['loadavg'][0]:.1f} |")
+    lines.append("")
+    lines.append(f"Tracebacks in the app logs: {tracebacks}.")
+    for phase in phases:
+        for e in [e for e in phase["events"] if e["error"]][:5]:
+            lines.append(f"- {phase['sessions']} sessions, session {e['session']} "
+                         f"{e['page']}: {e['error']}")
+    return "\n".join(lines) + "\n"
+
+
+def run_proxied(args, data_dir: Path, work: Path) -> tuple[str, dict]:
+    """The filter-moving phases through nginx; returns the markdown and the raw figures."""
+    nginx = proxy.install_nginx()
+    if not nginx:
+        raise SystemExit("nginx is not installed (apt-get install nginx)")
+    with proxy.run_deployment(data_dir, work, nginx, public=args.processes, staff=0) as running:
+        samplers: list[MemorySampler] = []
+        memory_samplers: list[list[MemorySampler]] = []  # one group per phase
+
+        def on_phase(_sessions: int) -> None:
+            for sampler in samplers:
+                sampler.stop()
+            samplers.clear()
+            samplers.extend(MemorySampler(s.process.pid) for s in running.public)
+            memory_samplers.append(list(samplers))
+            for sampler in samplers:
+                sampler.start()
+
+        try:
+            phases = asyncio.run(drive_filters(running.public_url, args.sessions, args.duration,
+                                               args.page_timeout, on_phase))
+        finally:
+            for sampler in samplers:
+                sampler.stop()
+        memory = [{f"app {i + 1}": max((mb for _, mb in sampler.samples), default=0.0)
+                   for i, sampler in enumerate(group)} for group in memory_samplers]
+        hwm = [proc_memory_mb(s.process.pid)[1] for s in running.public]
+        tracebacks = sum(s.log.read_text(errors="replace").count("Traceback (most recent")
+                         for s in running.public)
+    label = str(args.data) if args.data else f"demo {args.calls:,}"
+    text = summarize_filters(label, phases, memory, tracebacks)
+    text += f"Peak RSS over the whole run (VmHWM) per app process: " \
+            f"{', '.join(f'{mb:.0f}' for mb in hwm)} MB.\n"
+    return text, {"phases": phases, "memory": memory, "vmhwm": hwm}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the load benchmark; print and save the figures."""
     parser = argparse.ArgumentParser(prog="python -m response_atlas.bench load")
-    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--sessions", type=int, nargs="+", default=[20],
+                        help="session counts; with --proxy each is a phase, in turn")
+    parser.add_argument("--proxy", action="store_true",
+                        help="through nginx (deploy/), sessions moving filters for --duration")
+    parser.add_argument("--processes", type=int, default=2, help="public app processes")
+    parser.add_argument("--duration", type=float, default=150,
+                        help="seconds of filter moves per phase (--proxy)")
     parser.add_argument("--calls", type=int, default=300_000, help="demo size when no --data")
     parser.add_argument("--data", type=Path, help="an existing data folder with a snapshot")
     parser.add_argument("--page-timeout", type=float, default=180, help="seconds per page load")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
-    if not 1 <= args.sessions <= MAX_SESSIONS:
+    if not all(1 <= n <= MAX_SESSIONS for n in args.sessions):
         parser.error(f"--sessions must be between 1 and {MAX_SESSIONS}")
+    if not args.proxy and len(args.sessions) > 1:
+        parser.error("several --sessions values need --proxy")
+    if not 1 <= args.duration <= 600:
+        parser.error("--duration must be between 1 and 600 seconds")
     if not Path(CHROMIUM).exists():
         print(f"chromium not found at {CHROMIUM} (set ATLAS_CHROMIUM)", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="atlas-load-", dir="/tmp"))
     try:
         data_dir = args.data.resolve() if args.data else prepare_data(args.calls, work)
+        if args.proxy:
+            text, raw = run_proxied(args, data_dir, work)
+            return save_report(args, text, raw)
         with run_app_server(data_dir, work / "streamlit.log") as server:
             proc, log = server.process, server.log
             idle, _ = proc_memory_mb(proc.pid)
@@ -233,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
             sampler = MemorySampler(proc.pid)
             sampler.start()
             try:
-                run = asyncio.run(drive(server.base_url, args.sessions, args.page_timeout))
+                run = asyncio.run(drive(server.base_url, args.sessions[0], args.page_timeout))
             finally:
                 sampler.stop()
             end, peak = proc_memory_mb(proc.pid)
@@ -241,19 +449,24 @@ def main(argv: list[str] | None = None) -> int:
         cold_end = run["cold_s"]
         warm = max((mb for t, mb in sampler.samples if t <= cold_end), default=idle)
         rss = {"idle": idle, "warm": warm, "peak": peak, "end": end}
-        text = summarize(run, args.sessions, rss, cpu_s, log.read_text(errors="replace"))
+        text = summarize(run, args.sessions[0], rss, cpu_s, log.read_text(errors="replace"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return save_report(args, text, {"rss": rss, "server_cpu_s": cpu_s, **run})
+
+
+def save_report(args, text: str, raw: dict) -> int:
+    """Print the figures and save them (markdown and JSON) under ``args.out``."""
+    via = f"; through nginx, {args.processes} app processes" if args.proxy else ""
     header = (f"Load: data {'from ' + str(args.data) if args.data else f'demo {args.calls:,} calls'}"
-              f"; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
+              f"{via}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
               f"{datetime.now():%Y-%m-%d %H:%M}\n\n")
     print(header + text)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = f"{datetime.now():%Y%m%dT%H%M%S}"
     (args.out / f"load-{stamp}.md").write_text(header + text, encoding="utf-8")
-    (args.out / f"load-{stamp}.json").write_text(
-        json.dumps({"rss": rss, "server_cpu_s": cpu_s, **run}, indent=1, default=str),
-        encoding="utf-8")
+    (args.out / f"load-{stamp}.json").write_text(json.dumps(raw, indent=1, default=str),
+                                                 encoding="utf-8")
     return 0
 
 
