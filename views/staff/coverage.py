@@ -30,6 +30,7 @@ from response_atlas.analysis.whatif import (
     format_comparison,
     needed_aggregation,
     scenario_schedules,
+    scenario_teams,
     scenarios_frame,
     scenarios_to_json,
 )
@@ -39,6 +40,7 @@ from response_atlas.schedule import ScheduleError
 from response_atlas.schema import PROGRAM_LABELS, PROGRAMS
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.forecast_panel import show_plan_forecast
 from response_atlas.ui.layout import show_open_tab
 from response_atlas.ui.map_view import show_map
 from response_atlas.ui.saved_plans import save_plan_form
@@ -338,6 +340,9 @@ def show_whatif_tab() -> None:
             "n/a" if math.isnan(per_hour) else f"{per_hour:.2g}",
             help="Extra covered calls divided by the added team-hours over the period.",
         )
+        # a drawn zone has no forecast of its own: the forecast shows the other teams then
+        show_plan_forecast(snap, teams if scenario.kind == "draw_zone"
+                           else scenario_teams(teams, scenario), key="cov_forecast")
         if st.button("Save scenario", key="cov_save", icon=":material/bookmark_add:"):
             st.session_state.setdefault(SAVED_KEY, []).append(scenario.to_dict())
         share_what_if(scenario)

@@ -26,6 +26,7 @@ from response_atlas.reports.summary import summary_html
 from response_atlas.schema import PROGRAM_LABELS, PROGRAMS
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.forecast_panel import show_plan_forecast
 from response_atlas.ui.saved_plans import LOADED_TEAMS_KEY, render_saved_plans, save_plan_form
 from response_atlas.viz.planner_figures import budget_figure, cost_per_call_figure
 
@@ -81,6 +82,7 @@ edited = st.data_editor(
 teams, problems = teams_from_table(edited, zone_ids)
 if problems:
     st.warning("Left out of the plan until fixed:\n" + "\n".join(f"- {p}" for p in problems))
+show_plan_forecast(snap, teams, key="plan_forecast")
 
 # --- 2. capacity and costs ---------------------------------------------------------------------
 st.subheader("2. Capacity and costs")
