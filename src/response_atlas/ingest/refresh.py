@@ -31,6 +31,7 @@ import pyarrow as pa
 from response_atlas.config import load_settings
 from response_atlas.ingest.readers import CsvRead, ExtractError, count_lines, read_csv_text
 from response_atlas.ingest.snapshot_writer import new_version
+from response_atlas.programs import PROGRAMS_FILE, ProgramsError, snapshot_programs_text
 from response_atlas.schema import EXTRACT_FILES, REJECT_COLUMNS
 
 # pandas, pandera, geopandas and the enrichment modules are imported inside ``run_refresh``, after
@@ -467,15 +468,26 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
         return manifest
 
     rejects_frame = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS)).astype(str)
+    # The program file (launches, served areas) goes into the snapshot checked against the places.
+    programs_text = _programs_text(data_dir, areas, zones)
     result.snapshot_dir = write_snapshot(
         Path(data_dir) / "snapshots",
         {"calls": chunks, "areas": areas, "zones": zones, "contacts": contacts,
          "rejects": rejects_frame},
         finish_manifest, rules_text=rules_text, keep=keep, version=version,
+        extra_files={PROGRAMS_FILE: programs_text} if programs_text else None,
     )
     bar.update()
     result.counts, result.rejected_by_reason, result.messages = counts, reasons, messages
     return manifest
+
+
+def _programs_text(data_dir, areas, zones) -> str | None:
+    """The checked program file text (None when there is none); its problems stop the refresh."""
+    try:
+        return snapshot_programs_text(Path(data_dir), set(areas["area"]), set(zones["zone_id"]))
+    except ProgramsError as exc:
+        raise RefreshError("; ".join(exc.problems)) from None
 
 
 def _counted(chunks: Iterator, bar) -> Iterator:
