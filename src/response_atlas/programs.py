@@ -35,6 +35,16 @@ ALL_AREAS = "all"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
+class _DatesAsText(yaml.SafeLoader):
+    """YAML without its own date parsing: a bad date (2025-13-01) becomes a listed problem."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class ProgramsError(ValueError):
     """Every problem found in a program file, one line each (file, entry, problem)."""
 
@@ -138,7 +148,7 @@ def parse_programs(text: str, source: str = PROGRAMS_FILE, areas=None,
     With ``areas`` / ``zones`` (known names), unknown names are problems too.
     """
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml.load(text, Loader=_DatesAsText) or {}
     except yaml.YAMLError as exc:
         raise ProgramsError([f"{source}: not valid YAML ({exc})"]) from None
     entries = data.get("programs") if isinstance(data, dict) else None

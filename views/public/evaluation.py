@@ -55,6 +55,8 @@ if result.problem:
     st.warning(f"The data cannot tell: {escape_text(result.problem)}")
     st.stop()
 
+est = result.est
+
 # --- the answer in words -------------------------------------------------------------------------
 for line in result.verdict:
     show = (st.error if line.startswith("Implausible")
@@ -68,12 +70,12 @@ def interval_text(iv, fmt: str = "{:+,.1f}") -> str:
 
 unit = result.outcome.unit
 cols = st.columns(3)
-cols[0].metric(f"Effect, {unit} per area and month", interval_text(result.att, "{:+,.2f}"),
+cols[0].metric(f"Effect, {unit} per area and month", interval_text(est.att, "{:+,.2f}"),
                help="Served minus what the comparison areas predict, 95% interval (the wider of "
                "the clustered and the randomization interval).")
-if result.relative is not None:
-    cols[1].metric("Relative to the expected level", interval_text(result.relative, "{:+.0%}"),
-                   help=f"Against {result.counterfactual:,.2f} {unit} per area and month expected "
+if est.relative is not None:
+    cols[1].metric("Relative to the expected level", interval_text(est.relative, "{:+.0%}"),
+                   help=f"Against {est.counterfactual:,.2f} {unit} per area and month expected "
                    "without the program.")
 if result.per_month is not None:
     cols[2].metric("Calls a month, all served areas", interval_text(result.per_month, "{:+,.0f}"))
@@ -101,28 +103,28 @@ if shown.hidden_cells:
 st.caption(f"Served: {len(result.design.served)} areas. Comparison: "
            f"{len(result.design.comparison)} areas no program of this kind serves.")
 
-st.plotly_chart(figs.event_study_figure(result.event, unit), key="eval_event")
-if result.pretrend_p is not None:
+st.plotly_chart(figs.event_study_figure(est.event, unit), key="eval_event")
+if est.pretrend_p is not None:
     st.markdown(
         f"**Pre-trend test**: before the launch, did served and comparison areas move together? "
-        f"p = {result.pretrend_p:.3f} "
-        + ("(they did not: treat the estimate with care)." if result.pretrend_p < ev.ALPHA
+        f"p = {est.pretrend_p:.3f} "
+        + ("(they did not: treat the estimate with care)." if est.pretrend_p < ev.ALPHA
            else "(no sign that they moved apart)."))
 
 # --- checks ------------------------------------------------------------------------------------
 st.subheader("Checks")
-rows = [{"check": "Clustered by area (did2s, 95%)", "estimate": interval_text(result.att_cluster,
+rows = [{"check": "Clustered by area (did2s, 95%)", "estimate": interval_text(est.att_cluster,
                                                                               "{:+,.2f}")}]
-if result.att_random is not None:
-    rows.append({"check": f"Randomization: {result.random_reps} placebo sets of comparison areas "
-                          f"(p = {result.random_p:.2f})",
-                 "estimate": interval_text(result.att_random, "{:+,.2f}")})
+if est.att_random is not None:
+    rows.append({"check": f"Randomization: {est.random_reps} placebo sets of comparison areas "
+                          f"(p = {est.random_p:.2f})",
+                 "estimate": interval_text(est.att_random, "{:+,.2f}")})
 else:
     rows.append({"check": "Randomization", "estimate": "too few comparison areas"})
-if result.placebo is not None:
-    rows.append({"check": f"Placebo launch {result.placebo_month:%b %Y} (should cover 0)",
-                 "estimate": interval_text(result.placebo, "{:+,.2f}")
-                 + (" - covers 0" if result.placebo.covers_zero else " - does NOT cover 0")})
+if est.placebo is not None:
+    rows.append({"check": f"Placebo launch {est.placebo_month:%b %Y} (should cover 0)",
+                 "estimate": interval_text(est.placebo, "{:+,.2f}")
+                 + (" - covers 0" if est.placebo.covers_zero else " - does NOT cover 0")})
 st.dataframe(rows, hide_index=True)
 
 # --- staff: per area, model details, the panel -------------------------------------------------
@@ -137,7 +139,7 @@ if ctx.is_staff and shown.per_area is not None:
             f"treat`; event study `~ i(rel, ref=-1)`, {ev.EVENT_WINDOW} months either side.\n"
             f"- Standard errors: clustered by area ({len(d.served) + len(d.comparison)} "
             f"clusters), GMM-corrected for the first stage.\n"
-            f"- Randomization: {result.random_reps} random sets of {len(d.served)} comparison "
+            f"- Randomization: {est.random_reps} random sets of {len(d.served)} comparison "
             f"areas given the launch months; interval = estimate minus the placebo 97.5% and "
             f"2.5% points.\n"
             f"- Observations: {len(result.panel):,} area-months; launches: "

@@ -102,6 +102,23 @@ class Plausibility:
 
 
 @dataclass(frozen=True)
+class Estimates:
+    """The estimate and its checks for one panel and design."""
+
+    att_cluster: Interval
+    att_random: Interval | None
+    random_p: float | None
+    random_reps: int
+    att: Interval  # spans the clustered and the randomization interval
+    counterfactual: float
+    relative: Interval | None
+    event: pd.DataFrame
+    pretrend_p: float | None
+    placebo: Interval | None
+    placebo_month: pd.Timestamp | None
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """Everything the page shows for one program and outcome (staff fields stripped by publish)."""
 
@@ -111,17 +128,7 @@ class Evaluation:
     design: Design | None = None
     candidates: tuple[str, ...] = ()
     panel: pd.DataFrame = field(default_factory=pd.DataFrame)  # area, month, y, weight, group
-    att_cluster: Interval | None = None  # per served area-month
-    att_random: Interval | None = None
-    random_p: float | None = None
-    random_reps: int = 0
-    att: Interval | None = None  # the headline: spans both intervals
-    counterfactual: float = math.nan  # served area-months' mean without the program
-    relative: Interval | None = None
-    event: pd.DataFrame = field(default_factory=pd.DataFrame)  # rel, estimate, low, high
-    pretrend_p: float | None = None
-    placebo: Interval | None = None
-    placebo_month: pd.Timestamp | None = None
+    est: Estimates | None = None  # per served area-month
     per_month: Interval | None = None  # calls a month in all served areas
     hours_per_month: Interval | None = None
     cost_per_month: Interval | None = None
@@ -297,17 +304,16 @@ def fit_event_study(frame: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
     event = pd.concat([event, pd.DataFrame([{"rel": -1.0, "estimate": 0.0, "low": 0.0,
                                              "high": 0.0}])])
     event = event.dropna(subset=["rel"]).sort_values("rel").reset_index(drop=True)
-    # Two restrictions (the leads' mean and linear slope are zero), not one per lead: a joint test
-    # of a dozen leads with a handful of area clusters has a rank-deficient covariance and
-    # rejects far too often.
+    # One restriction: the leads' linear slope is zero. The leads' mean is zero by construction
+    # (did2s fits each area's level on its own months before launch), and a joint test of a dozen
+    # leads with a handful of area clusters has a rank-deficient covariance and rejects too often.
     leads = np.flatnonzero(rel <= -2)
     p = None
     if len(leads) >= 2:
         centred = rel[leads] - rel[leads].mean()
-        restriction = np.zeros((2, len(rel)))
-        restriction[0, leads] = 1.0 / len(leads)
-        restriction[1, leads] = centred / np.abs(centred).sum()
-        result = fit.wald_test(R=restriction, q=np.zeros(2), distribution="chi2")
+        restriction = np.zeros((1, len(rel)))
+        restriction[0, leads] = centred / np.abs(centred).sum()
+        result = fit.wald_test(R=restriction, q=np.zeros(1), distribution="chi2")
         p = float(result["pvalue"])
     return event, p
 
@@ -365,6 +371,25 @@ def placebo_launch(panel: pd.DataFrame, design: Design) -> tuple[Interval | None
     return fit_att(design_frame(before, fake_design)), pd.Timestamp(fake)
 
 
+def estimate_effect(panel: pd.DataFrame, design: Design, reps: int = RANDOM_REPS) -> Estimates:
+    """did2s effect, randomization interval, event study, pre-trend test and placebo date."""
+    frame = design_frame(panel, design)
+    att_cluster = fit_att(frame)
+    placebos = placebo_in_space(panel, design, reps)
+    att_random, random_p = (randomization_interval(att_cluster.estimate, placebos)
+                            if len(placebos) >= MIN_RANDOM_REPS else (None, None))
+    att = att_cluster if att_random is None else Interval(
+        att_cluster.estimate, min(att_cluster.low, att_random.low),
+        max(att_cluster.high, att_random.high))
+    post = frame[frame["treat"]]
+    counterfactual = float(np.average(post["y"], weights=post["weight"])) - att.estimate
+    relative = att.scaled(1 / counterfactual) if counterfactual > 0 else None
+    event, pretrend_p = fit_event_study(frame)
+    placebo, placebo_month = placebo_launch(panel, design)
+    return Estimates(att_cluster, att_random, random_p, len(placebos), att, counterfactual,
+                     relative, event, pretrend_p, placebo, placebo_month)
+
+
 # --- what it means -------------------------------------------------------------------------------
 def caseload(snapshot, spec: ProgramSpec, treated: dict[str, pd.Timestamp]) -> pd.DataFrame:
     """Team contacts per served area and month, from each area's launch (``area, month, n``)."""
@@ -415,7 +440,7 @@ def verdict_lines(ev: Evaluation) -> tuple[str, ...]:
     """The page's plain words: what the data can and cannot tell."""
     lines = []
     unit = ev.outcome.unit
-    att = ev.att
+    att = ev.est.att
     if att.covers_zero:
         lines.append(f"The data cannot tell: the interval ({att.low:+,.2f} to {att.high:+,.2f} "
                      f"{unit} per area and month) includes no change at all.")
@@ -424,11 +449,11 @@ def verdict_lines(ev: Evaluation) -> tuple[str, ...]:
         lines.append(f"Served areas saw {abs(att.estimate):,.2f} {word} {unit} per area and month "
                      f"than their comparison areas predict (interval {att.low:+,.2f} to "
                      f"{att.high:+,.2f}); zero is outside the interval.")
-    if ev.pretrend_p is not None and ev.pretrend_p < ALPHA:
+    if ev.est.pretrend_p is not None and ev.est.pretrend_p < ALPHA:
         lines.append(f"Warning: before the launch the served and comparison areas already moved "
-                     f"differently (pre-trend test p = {ev.pretrend_p:.3f}); the estimate may "
+                     f"differently (pre-trend test p = {ev.est.pretrend_p:.3f}); the estimate may "
                      "reflect that, not the program.")
-    if ev.placebo is not None and not ev.placebo.covers_zero:
+    if ev.est.placebo is not None and not ev.est.placebo.covers_zero:
         lines.append("Warning: a fake launch date before the real one also finds an 'effect' "
                      "(its interval excludes zero): the comparison is not reliable.")
     if ev.plausibility is not None and ev.plausibility.implausible:
@@ -480,19 +505,9 @@ def build_evaluation(snapshot, program_id: str, outcome: str,
     if len(chosen) < 2:
         return Evaluation(spec, out, "Fewer than two comparison areas are left.")
     design = Design(tuple(sorted(treated.items())), chosen)
-    frame = design_frame(panel, design)
-    att_cluster = fit_att(frame)
-    placebos = placebo_in_space(panel, design, reps)
-    att_random, random_p = (randomization_interval(att_cluster.estimate, placebos)
-                            if len(placebos) >= MIN_RANDOM_REPS else (None, None))
-    att = att_cluster if att_random is None else Interval(
-        att_cluster.estimate, min(att_cluster.low, att_random.low),
-        max(att_cluster.high, att_random.high))
-    post = frame[frame["treat"]]
-    counterfactual = float(np.average(post["y"], weights=post["weight"])) - att.estimate
-    relative = att.scaled(1 / counterfactual) if counterfactual > 0 else None
-    event, pretrend_p = fit_event_study(frame)
-    placebo, placebo_month = placebo_launch(panel, design)
+    est = estimate_effect(panel, design, reps)
+    att = est.att
+    post = design_frame(panel, design).query("treat")
     served_per_month = len(post) / max(post["month"].nunique(), 1)
     rates = snapshot_rates(snapshot, Filters(*snapshot.date_range), spec.program)
     hours_per_call = float(rates["police_hours_per_call"])
@@ -508,9 +523,8 @@ def build_evaluation(snapshot, program_id: str, outcome: str,
     group = np.where(panel["area"].isin(design.served), SERVED,
                      np.where(panel["area"].isin(chosen), COMPARISON, ""))
     ev = Evaluation(
-        spec, out, None, design, tuple(pool), panel.assign(group=group)[group != ""]
-        .reset_index(drop=True), att_cluster, att_random, random_p, len(placebos), att,
-        counterfactual, relative, event, pretrend_p, placebo, placebo_month, per_month, hours,
+        spec, out, None, design, tuple(pool),
+        panel.assign(group=group)[group != ""].reset_index(drop=True), est, per_month, hours,
         cost, hours_per_call, cost_per_hour, plaus)
     return _with_verdict(ev)
 
