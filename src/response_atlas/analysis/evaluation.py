@@ -29,6 +29,7 @@ import pandas as pd
 
 from response_atlas.analysis.coverage import ELIGIBILITY
 from response_atlas.analysis.planner import PlanInputs, snapshot_rates
+from response_atlas.config import PROJECT_ROOT
 from response_atlas.filters import Filters
 from response_atlas.programs import ALL_AREAS, ProgramSpec, load_snapshot_programs
 
@@ -359,8 +360,21 @@ def randomization_interval(att: float, placebos: np.ndarray) -> tuple[Interval, 
     return Interval(att, att - hi, att - lo), p
 
 
-def placebo_launch(panel: pd.DataFrame, design: Design) -> tuple[Interval | None, pd.Timestamp | None]:
-    """The same estimate with a fake launch halfway through the months before the real one."""
+def honest_att(panel: pd.DataFrame, design: Design, reps: int = RANDOM_REPS):
+    """(clustered, randomization or None, its p or None, placebo draws, the interval spanning both)."""
+    att_cluster = fit_att(design_frame(panel, design))
+    placebos = placebo_in_space(panel, design, reps)
+    att_random, random_p = (randomization_interval(att_cluster.estimate, placebos)
+                            if len(placebos) >= MIN_RANDOM_REPS else (None, None))
+    att = att_cluster if att_random is None else Interval(
+        att_cluster.estimate, min(att_cluster.low, att_random.low),
+        max(att_cluster.high, att_random.high))
+    return att_cluster, att_random, random_p, len(placebos), att
+
+
+def placebo_launch(panel: pd.DataFrame, design: Design, reps: int = RANDOM_REPS
+                   ) -> tuple[Interval | None, pd.Timestamp | None]:
+    """The same honest interval with a fake launch halfway through the months before the real one."""
     first = min(m for _, m in design.treated)
     before = panel[panel["month"] < first]
     months = sorted(before["month"].unique())
@@ -368,25 +382,19 @@ def placebo_launch(panel: pd.DataFrame, design: Design) -> tuple[Interval | None
         return None, None
     fake = months[len(months) // 2]
     fake_design = Design(tuple((a, fake) for a in design.served), design.comparison)
-    return fit_att(design_frame(before, fake_design)), pd.Timestamp(fake)
+    return honest_att(before, fake_design, reps)[-1], pd.Timestamp(fake)
 
 
 def estimate_effect(panel: pd.DataFrame, design: Design, reps: int = RANDOM_REPS) -> Estimates:
     """did2s effect, randomization interval, event study, pre-trend test and placebo date."""
     frame = design_frame(panel, design)
-    att_cluster = fit_att(frame)
-    placebos = placebo_in_space(panel, design, reps)
-    att_random, random_p = (randomization_interval(att_cluster.estimate, placebos)
-                            if len(placebos) >= MIN_RANDOM_REPS else (None, None))
-    att = att_cluster if att_random is None else Interval(
-        att_cluster.estimate, min(att_cluster.low, att_random.low),
-        max(att_cluster.high, att_random.high))
+    att_cluster, att_random, random_p, drawn, att = honest_att(panel, design, reps)
     post = frame[frame["treat"]]
     counterfactual = float(np.average(post["y"], weights=post["weight"])) - att.estimate
     relative = att.scaled(1 / counterfactual) if counterfactual > 0 else None
     event, pretrend_p = fit_event_study(frame)
-    placebo, placebo_month = placebo_launch(panel, design)
-    return Estimates(att_cluster, att_random, random_p, len(placebos), att, counterfactual,
+    placebo, placebo_month = placebo_launch(panel, design, reps)
+    return Estimates(att_cluster, att_random, random_p, drawn, att, counterfactual,
                      relative, event, pretrend_p, placebo, placebo_month)
 
 
@@ -589,3 +597,11 @@ def panel_csv_frame(ev: Evaluation) -> pd.DataFrame:
     out["served_from"] = out["area"].map(launch).dt.date
     out["month"] = out["month"].dt.date
     return out.rename(columns={"y": ev.outcome.key})
+
+
+ABOUT_FILE = PROJECT_ROOT / "docs" / "evaluation.md"
+
+
+def about_markdown() -> str:
+    """The About page's section on the evaluation method (docs/evaluation.md; our own text)."""
+    return ABOUT_FILE.read_text(encoding="utf-8") if ABOUT_FILE.is_file() else ""
