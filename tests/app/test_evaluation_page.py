@@ -33,7 +33,7 @@ def test_public_page_answers_in_words_with_intervals(public_page):
 
 
 def test_public_page_shows_no_area_level_rows(public_page):
-    assert not public_page.multiselect  # comparison areas are chosen for the public
+    assert not public_page.main.multiselect  # comparison areas are chosen for the public
     assert not any(b.label.startswith("Download the panel") for b in public_page.get("download_button"))
     payload = collect_payload(public_page)
     assert "Per area" not in payload
@@ -42,7 +42,7 @@ def test_public_page_shows_no_area_level_rows(public_page):
 def test_staff_page_has_per_area_model_details_and_panel_csv(demo_dir):
     at = run_page(PAGE, demo_dir, role="staff", timeout=180)
     assert not at.exception, [e.value for e in at.exception]
-    assert at.multiselect[0].value  # the automatic comparison areas, editable
+    assert at.main.multiselect[0].value  # the automatic comparison areas, editable
     assert [e.label for e in at.expander] == ["Per area", "Model details"]
     assert any(b.label == "Download the panel (CSV)" for b in at.get("download_button"))
     at.selectbox(key="eval_program").set_value("dvert").run()
