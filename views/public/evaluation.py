@@ -31,8 +31,9 @@ if not programs:
 
 names = {p.program_id: p.name for p in programs}
 left, right = st.columns(2)
-program_id = left.selectbox("Program", list(names), format_func=names.get, key="eval_program")
-outcome = right.selectbox("Outcome", list(ev.OUTCOMES), key="eval_outcome",
+program_id = left.selectbox("Program", list(names), format_func=names.get, key="eval_program",
+                            bind="query-params")
+outcome = right.selectbox("Outcome", list(ev.OUTCOMES), key="eval_outcome", bind="query-params",
                           format_func=lambda k: ev.OUTCOMES[k].label)
 st.caption(escape_text(ev.OUTCOMES[outcome].help))
 
@@ -68,23 +69,30 @@ def interval_text(iv, fmt: str = "{:+,.1f}") -> str:
     return f"{fmt.format(iv.estimate)} ({fmt.format(iv.low)} to {fmt.format(iv.high)})"
 
 
+def show_metric(col, label: str, iv, fmt: str, help_text: str | None = None) -> None:
+    """The estimate large, its 95% interval under it."""
+    col.metric(label, fmt.format(iv.estimate),
+               delta=f"95%: {fmt.format(iv.low)} to {fmt.format(iv.high)}", delta_color="off",
+               delta_arrow="off", help=help_text)
+
+
 unit = result.outcome.unit
 cols = st.columns(3)
-cols[0].metric(f"Effect, {unit} per area and month", interval_text(est.att, "{:+,.2f}"),
-               help="Served minus what the comparison areas predict, 95% interval (the wider of "
-               "the clustered and the randomization interval).")
+show_metric(cols[0], f"Effect, {unit} per area and month", est.att, "{:+,.2f}",
+            "Served minus what the comparison areas predict, 95% interval (spanning the "
+            "clustered and the randomization interval).")
 if est.relative is not None:
-    cols[1].metric("Relative to the expected level", interval_text(est.relative, "{:+.0%}"),
-                   help=f"Against {est.counterfactual:,.2f} {unit} per area and month expected "
-                   "without the program.")
+    show_metric(cols[1], "Relative to the expected level", est.relative, "{:+.0%}",
+                f"Against {est.counterfactual:,.2f} {unit} per area and month expected without "
+                "the program.")
 if result.per_month is not None:
-    cols[2].metric("Calls a month, all served areas", interval_text(result.per_month, "{:+,.0f}"))
+    show_metric(cols[2], "Calls a month, all served areas", result.per_month, "{:+,.0f}")
     cols = st.columns(3)
-    cols[0].metric("Police hours a month", interval_text(result.hours_per_month, "{:+,.0f}"),
-                   help=f"{result.hours_per_call:.2f} police hours per eligible call (travel + on "
-                   "scene, from this snapshot, as the Pilot planner uses). Negative: hours freed.")
-    cols[1].metric("Police cost a month", interval_text(result.cost_per_month, "{:+,.0f}"),
-                   help=f"${result.cost_per_hour:,.0f} per police call-hour (the planner's figure).")
+    show_metric(cols[0], "Police hours a month", result.hours_per_month, "{:+,.0f}",
+                f"{result.hours_per_call:.2f} police hours per eligible call (travel + on scene, "
+                "from this snapshot, as the Pilot planner uses). Negative: hours freed.")
+    show_metric(cols[1], "Police cost a month ($)", result.cost_per_month, "{:+,.0f}",
+                f"${result.cost_per_hour:,.0f} per police call-hour (the planner's figure).")
     plaus = result.plausibility
     cols[2].metric("Team caseload, calls a month", f"{plaus.caseload_per_month:,.0f}",
                    help="Team contacts in the served areas after launch (from team contacts).")

@@ -40,6 +40,9 @@ EVENT_WINDOW = 12  # months either side of the launch shown in the event study (
 RANDOM_REPS = 49  # each draw is a pyfixest fit (~0.1 s); 49 gives the 2.5% and 97.5% points
 MIN_RANDOM_REPS = 19  # fewer distinct placebo sets than this: no randomization interval
 ALPHA = 0.05
+# Comparison areas: how much a different level counts against a different shape (the area
+# fixed effects absorb levels, not shapes; the demo's pre-trend test came out the same at 1.0).
+LEVEL_WEIGHT = 0.25
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,7 @@ def choose_comparison(panel: pd.DataFrame, treated: dict[str, pd.Timestamp],
     """Candidates ranked by how closely their months before the launch track the served areas'.
 
     Distance = RMSE between each series divided by its own mean (the shape, which the fixed effects
-    do not absorb) plus a quarter of the absolute log ratio of the levels. Returns ``area,
+    do not absorb) plus LEVEL_WEIGHT x the absolute log ratio of the levels. Returns ``area,
     distance, chosen`` (the ``k`` closest chosen; default max(10, 3 x served areas)).
     """
     first = min(treated.values())
@@ -258,7 +261,8 @@ def choose_comparison(panel: pd.DataFrame, treated: dict[str, pd.Timestamp],
             continue
         shape = float(np.sqrt(((series / level - target / target.mean()) ** 2).mean()))
         per_area = served.mean(axis=1).mean()
-        rows.append({"area": area, "distance": shape + 0.25 * abs(math.log(level / per_area))})
+        distance = shape + LEVEL_WEIGHT * abs(math.log(level / per_area))
+        rows.append({"area": area, "distance": distance})
     out = pd.DataFrame(rows, columns=["area", "distance"]).sort_values("distance", kind="stable")
     out["chosen"] = np.arange(len(out)) < k
     return out.reset_index(drop=True)
