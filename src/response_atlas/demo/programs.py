@@ -22,13 +22,13 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from response_atlas.demo.calls import Calls, G
-from response_atlas.demo.contacts import Contacts, arc_candidate_codes
-from response_atlas.demo.zones import ARC_AREAS, DVERT_AREAS
+from response_atlas.demo.calls import Calls, G, weekday_of
+from response_atlas.demo.contacts import ARC_GROUPS, Contacts, arc_candidate_codes
+from response_atlas.demo.zones import ARC_AREAS, DVERT_AREAS, ZONES, on_duty
 
 INJECTED_EFFECT = 0.15
-TAKEN_SHARE = 0.25
-WITHOUT_POLICE_SHARE = INJECTED_EFFECT / TAKEN_SHARE  # 0.6: the rest ask for police backup
+TAKEN_SHARE = 0.20  # of all eligible calls there; only while the second team is on duty
+WITHOUT_POLICE_SHARE = INJECTED_EFFECT / TAKEN_SHARE  # 0.75: the rest ask for police backup
 SECOND_TEAM_WAVES = (
     (date(2025, 11, 3), ("College Hill", "Northside", "Mt. Airy", "Evanston")),
     (date(2026, 3, 2), ("Madisonville", "Bond Hill", "Roselawn", "Mt. Washington")),
@@ -96,8 +96,15 @@ def apply_programs(calls: Calls, contacts: Contacts, names: np.ndarray, first: n
     for day, areas in demo_waves(first.astype(object), end.astype(object)):
         served = np.isin(names[calls.area], areas) & (calls.received >= np.datetime64(day, "s"))
         taken |= served & eligible
-    idx = np.flatnonzero(taken & (rng.random(len(calls)) < TAKEN_SHARE))
-    resp = np.round(25.0 * rng.lognormal(0.0, 0.5, size=len(idx)), 1)
+    # The team works its shifts (ARC-2's hours) ...
+    team = next(z for z in ZONES if z.team_id == "ARC-2")
+    hour = ((calls.received - calls.received.astype("datetime64[D]")).astype(np.int64) // 3600)
+    # ... and takes the call types ARC takes; drawn so TAKEN_SHARE of *all* eligible calls reach it.
+    can = taken & on_duty(team, weekday_of(calls.received), hour) & np.isin(
+        calls.group, [G[g] for g in ARC_GROUPS])
+    share = min(1.0, TAKEN_SHARE * taken.sum() / can.sum()) if can.any() else 0.0
+    idx = np.flatnonzero(can & (rng.random(len(calls)) < share))
+    resp = np.round(20.0 * rng.lognormal(0.0, 0.54, size=len(idx)), 1)  # as the ARC teams
     outcome = np.where(rng.random(len(idx)) < WITHOUT_POLICE_SHARE, "resolved_on_scene",
                        "police_backup_requested").astype(object)
     parts.append({
