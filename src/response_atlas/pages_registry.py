@@ -24,6 +24,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("views/public/calls_map.py", "Calls map", ":material/map:", PUBLIC),
     PageSpec("views/public/outcomes.py", "Outcomes", ":material/trending_up:", PUBLIC),
     PageSpec("views/public/equity.py", "Equity", ":material/balance:", PUBLIC),
+    PageSpec("views/public/evaluation.py", "Is it working?", ":material/science:", PUBLIC),
     PageSpec("views/staff/repeats.py", "Repeat addresses", ":material/repeat:", STAFF),
     PageSpec("views/staff/coverage.py", "Coverage and gaps", ":material/shield:", STAFF),
     PageSpec("views/staff/triage.py", "Triage rules", ":material/rule:", STAFF),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from response_atlas.analysis import manifest_report as mr
+from response_atlas.analysis.evaluation import about_markdown as evaluation_about
 from response_atlas.analysis.overview import REPEAT_THRESHOLD, REPEAT_WINDOW_DAYS
 from response_atlas.ui.context import get_context, page_header
 
@@ -52,6 +53,8 @@ A team's "share of call volume" is not "diversion": a team usually takes only pa
 eligible calls, and not every routed call ends without police.
 """
 )
+
+st.markdown(evaluation_about())  # the evaluation method: docs/evaluation.md
 
 st.header("Privacy")
 st.markdown(

@@ -22,6 +22,7 @@ from response_atlas.demo.codes import group_shares
 from response_atlas.demo.contacts import build_contacts, route_arc, thin_after_contact
 from response_atlas.demo.facts import load_area_facts
 from response_atlas.demo.geometry import load_area_shapes
+from response_atlas.demo.programs import apply_programs, write_programs
 from response_atlas.demo.writers import (
     write_calls_csv,
     write_contacts_csv,
@@ -29,6 +30,7 @@ from response_atlas.demo.writers import (
     zone_features,
 )
 from response_atlas.demo.zones import ZONES, zone_geometry
+from response_atlas.programs import PROGRAMS_FILE
 from response_atlas.schema import EXTRACT_FILES
 
 DEFAULT_CALLS = 300_000
@@ -101,6 +103,7 @@ def write_demo(data_dir: str | Path, calls: int = DEFAULT_CALLS, years: int = DE
     final = drawn.take(kept)
     routed = routed[kept]
     contacts = build_contacts(final, routed, names, rng)
+    contacts, programs = apply_programs(final, contacts, names, first, end, launch, seed)
 
     files = {k: data_dir / v for k, v in EXTRACT_FILES.items()}
     downtown = facts.loc[facts["name"] == "Downtown", ["lon", "lat"]].iloc[0]
@@ -117,6 +120,7 @@ def write_demo(data_dir: str | Path, calls: int = DEFAULT_CALLS, years: int = DE
     base = [(float(by_name.at[z.base_area, "lat"]), float(by_name.at[z.base_area, "lon"]))
             for z in ZONES]
     write_geojson(files["zones"], zone_features(ZONES, zone_geoms, base))
+    write_programs(data_dir / PROGRAMS_FILE, programs)
     if RULES_RESOURCE.exists():
         shutil.copyfile(RULES_RESOURCE, files["rules"])
 

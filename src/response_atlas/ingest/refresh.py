@@ -53,6 +53,7 @@ from response_atlas.ingest.snapshot_writer import (
     remove_stale_staging,
 )
 from response_atlas.locations import LOCATION_STATUSES, LOCATION_WORDS, placed_share
+from response_atlas.programs import PROGRAMS_FILE, ProgramsError, snapshot_programs_text
 from response_atlas.schema import EXTRACT_FILES, MANIFEST_FILE, REJECT_COLUMNS, SNAPSHOT_POINTER
 
 SETTINGS_FILE = "sources.yaml"  # the data folder's own settings (also --fetch's sources file)
@@ -622,12 +623,15 @@ def _build_with_places(data_dir, sources, preset, keep, version, result, bar, pr
                              f"with: python -m response_atlas snapshots rollback {version}")
 
     rejects_frame = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS)).astype(str)
+    # The program file (launches, served areas) goes into the snapshot checked against the places.
+    programs_text = _programs_text(data_dir, areas, zones)
     result.snapshot_dir = write_snapshot(
         Path(data_dir) / "snapshots",
         {"calls": chunks, "areas": areas, "zones": zones, "contacts": contacts,
          "rejects": rejects_frame},
         finish_manifest, rules_text=rules_text, keep=keep, version=version,
         make_current=lambda _: not result.held_back,
+        extra_files={PROGRAMS_FILE: programs_text} if programs_text else None,
     )
     bar.update()
     result.counts, result.rejected_by_reason, result.messages = counts, reasons, messages
@@ -674,6 +678,14 @@ def placed_share_drop(current: dict | None, new: dict, drop: float = PLACED_SHAR
         return None
     return (f"calls placed in an area fell from {before:.1%} (snapshot {current.get('version', '?')}) "
             f"to {after:.1%}")
+
+
+def _programs_text(data_dir, areas, zones) -> str | None:
+    """The checked program file text (None when there is none); its problems stop the refresh."""
+    try:
+        return snapshot_programs_text(Path(data_dir), set(areas["area"]), set(zones["zone_id"]))
+    except ProgramsError as exc:
+        raise RefreshError("; ".join(exc.problems)) from None
 
 
 def _counted(chunks: Iterator, bar) -> Iterator:

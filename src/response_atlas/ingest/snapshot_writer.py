@@ -73,6 +73,7 @@ def write_snapshot(
     keep: int = 5,
     version: str | None = None,
     make_current: bool | Callable[[dict], bool] = True,
+    extra_files: dict[str, str] | None = None,
 ) -> Path:
     """Write ``tables`` (keys from ``SNAPSHOT_TABLES``) and ``manifest``; point CURRENT at it.
 
@@ -110,6 +111,10 @@ def write_snapshot(
         if rules_text is not None:
             (staging / SNAPSHOT_RULES_FILE).write_text(rules_text, encoding="utf-8")
         manifest = {"version": version, **(manifest() if callable(manifest) else manifest)}
+        for name, text in (extra_files or {}).items():  # small text files (the program file)
+            (staging / name).write_text(text, encoding="utf-8")
+        if extra_files:
+            manifest["extra_files"] = sorted(extra_files)
         (staging / MANIFEST_FILE).write_text(
             json.dumps(manifest, indent=2, default=str), encoding="utf-8"
         )
