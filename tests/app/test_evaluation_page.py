@@ -43,7 +43,7 @@ def test_staff_page_has_per_area_model_details_and_panel_csv(demo_dir):
     at = run_page(PAGE, demo_dir, role="staff", timeout=180)
     assert not at.exception, [e.value for e in at.exception]
     assert at.main.multiselect[0].value  # the automatic comparison areas, editable
-    assert [e.label for e in at.expander] == ["Per area", "Model details"]
+    assert [e.label for e in at.main.expander] == ["Per area", "Model details"]
     assert any(b.label == "Download the panel (CSV)" for b in at.get("download_button"))
     at.selectbox(key="eval_program").set_value("dvert").run()
     assert not at.exception

@@ -9,6 +9,7 @@ from response_atlas.bootstrap import ensure_demo_snapshot, has_extracts
 from response_atlas.config import load_settings
 from response_atlas.demo.codes import INCIDENT_CODES
 from response_atlas.demo.generate import write_demo
+from response_atlas.demo.programs import SECOND_TEAM_WAVES
 from response_atlas.snapshot import current_snapshot_dir, open_snapshot
 from response_atlas.triage_rules import classify_codes, default_rules
 
@@ -50,9 +51,13 @@ def test_located_calls_land_in_areas_and_arc_calls_in_arc_zones(demo_snapshot):
     assert counts.get("outside_county", 0) == 0
     assert 0 < counts["no_location"] < 0.05 * 3000
     arc = snap.query(
-        "select c.zone_ids from contacts t join calls c using (call_id) where t.program = 'ARC'")
+        "select c.zone_ids, c.area from contacts t join calls c using (call_id) "
+        "where t.program = 'ARC' and c.location_status = 'in_area'")
     assert len(arc) > 0
-    assert all("arc-1" in list(z) for z in arc["zone_ids"])
+    # in an ARC zone, or in the second team's rollout areas (demo/programs.py, programs.yaml)
+    rollout = {a for _, areas in SECOND_TEAM_WAVES for a in areas}
+    assert all({"arc-1", "arc-2"} & set(z) or a in rollout
+               for z, a in zip(arc["zone_ids"], arc["area"], strict=True))
 
 
 def test_bootstrap_keeps_existing_extracts(tmp_path):
