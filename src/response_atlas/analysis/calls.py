@@ -307,7 +307,7 @@ def period_comparison(
         "rate_before, rate_after, round_even(rate_after - rate_before, 2) AS rate_change, "
         f"least(calls_before, calls_after) < {SMALL_NUMBER} AS small_numbers, "
         f"calls_before_key, calls_after_key FROM ({sql}) ORDER BY change DESC, area",
-        [*before, *before, *after, *after, *params, *area_params])
+        [*before, *after, *before, *after, *params, *area_params])
 
 
 # --- publishing (every public figure goes through response_atlas.publish) -------------------
@@ -354,12 +354,14 @@ def publish_comparison(comparison: pd.DataFrame, audience: Audience) -> pd.DataF
 
 
 def text_columns(
-    df: pd.DataFrame, count_col: str, derived_cols: tuple[str, ...], audience: Audience
+    df: pd.DataFrame, count_col: str, derived_cols: tuple[str, ...], audience: Audience,
+    always_text: bool = False,
 ) -> pd.DataFrame:
     """A display copy of a published frame: a suppressed count (NaN) reads "fewer than 11", its
-    derived columns "not shown". The touched columns become text (one type per column)."""
+    derived columns "not shown". The touched columns become text (one type per column); for
+    staff they stay numbers unless ``always_text``."""
     out = df.copy()
-    if not audience.public:  # staff: exact whole counts, numbers stay numbers
+    if not (audience.public or always_text):  # staff: exact whole counts, numbers stay numbers
         out[count_col] = out[count_col].astype("Int64")
         return out
     hidden = out[count_col].isna()

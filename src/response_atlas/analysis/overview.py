@@ -306,7 +306,7 @@ def busiest_areas(published: pd.DataFrame, audience: Audience,
     ranked["_hidden"] = ranked["calls"].isna()
     ranked = ranked.sort_values(["_hidden", "rate_per_1000", "area"], ascending=[True, False, True],
                                 na_position="last")
-    shown = text_columns(ranked, "calls", ("rate_per_1000",), audience)
+    shown = text_columns(ranked, "calls", ("rate_per_1000",), audience, always_text=True)
     shown = shown.head(n)[["area", "calls", "rate_per_1000"]].reset_index(drop=True)
     return shown.rename(columns={"area": "Area", "calls": "Calls",
                                  "rate_per_1000": "Calls per 1,000 residents"})
