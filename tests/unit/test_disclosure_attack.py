@@ -285,3 +285,74 @@ def test_keyed_rounding_is_unbiased_on_average(snapshot):
     assert len(diffs) > 100
     assert abs(pd.Series(diffs).mean()) < 0.5
     assert pd.Series(diffs).abs().max() <= BASE - 1
+
+
+# --- what a public page sends: table data and chart data, not only text ----------------------
+def _sent(at) -> tuple[list[pd.DataFrame], list[dict]]:
+    """The dataframes and the Plotly figure specs a page sent to the browser."""
+    import json
+
+    from tests.apptest_helpers import element_leaves
+
+    frames = [leaf.value for leaf in element_leaves(at._tree) if leaf.type == "dataframe"]
+    charts = [json.loads(leaf.proto.spec) for leaf in element_leaves(at._tree)
+              if leaf.type == "plotly_chart"]
+    return frames, charts
+
+
+def _numbers(data) -> list:
+    """Plotly JSON values: a list, nested lists, or typed binary ({"dtype", "bdata"})."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(data, dict) and "bdata" in data:
+        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).tolist()
+    if isinstance(data, list):
+        return [x for item in data for x in (_numbers(item) if isinstance(item, list | dict)
+                                             else [item])]
+    return []
+
+
+def _published_number(value) -> bool:
+    """A count as a public page may send it: hidden, zero, or rounded to 5 above 10."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    if isinstance(value, str):
+        if value == PUBLIC.small_label:
+            return True
+        value = float(value.replace(",", ""))
+    return value == 0 or (value % BASE == 0 and value > THRESHOLD)
+
+
+COUNT_HEADERS = {"Calls", "Calls before", "Calls after"}
+
+
+@pytest.mark.parametrize("page", ["views/public/overview.py", "views/public/calls_map.py"])
+def test_public_pages_send_only_published_counts_and_links_a_day_apart_send_the_same(
+        tiny_data_dir, page):
+    from tests.apptest_helpers import run_page
+
+    sent, checked = [], 0
+    for to in ("2025-06-29", "2025-06-30"):  # one day apart
+        at = run_page(page, tiny_data_dir, query={"from": "2025-01-01", "to": to,
+                                                  "cat": "Domestic violence"})
+        assert not at.exception, [e.value for e in at.exception]
+        frames, charts = _sent(at)
+        for frame in frames:
+            for column in COUNT_HEADERS & set(frame.columns):
+                assert all(_published_number(v) for v in frame[column]), (column, frame)
+                checked += len(frame)
+        for spec in charts:
+            for trace in spec["data"]:
+                if trace.get("type") == "heatmap":  # hour x day: DV never reaches it
+                    z = _numbers(trace["z"])
+                    assert z and all(v in (0, None) or v != v for v in z)
+                elif "Calls" in str(spec["layout"].get("title", "")) or page.endswith(
+                        "overview.py") and trace.get("line", {}).get("color") == "#0072B2":
+                    values = _numbers(trace.get("y", []))
+                    assert all(_published_number(v) for v in values)
+                    checked += len(values)
+        sent.append(([f.to_csv() for f in frames], charts))
+    assert checked > 10 and sent[0][1]  # tables and charts were looked at
+    assert sent[0] == sent[1]  # nothing to subtract
