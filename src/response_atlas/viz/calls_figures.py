@@ -21,6 +21,7 @@ from response_atlas.analysis.calls import (
     publish_hexes,
 )
 from response_atlas.analysis.hotspots import CLASS_LABELS, HotspotResult, hex_hotspots
+from response_atlas.config import load_settings
 from response_atlas.filters import WEEKDAY_NAMES, Filters
 from response_atlas.privacy import escape_text
 from response_atlas.publish import Audience, count_text
@@ -236,7 +237,7 @@ def calls_map_html_bytes(
 ) -> int:
     """Build the page's map for ``filters`` and return its HTML size (for the benchmark)."""
     layers = list(layers)
-    audience = Audience(public=public, threshold=10)
+    audience = Audience(public=public, threshold=load_settings().suppress_below)
     counts = publish_area_counts(area_counts(snapshot, filters), audience)
     hexes = hex_counts(snapshot, filters)
     spots = hex_hotspots(hexes) if "hotspots" in layers else None
