@@ -91,14 +91,16 @@ def area_frame() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
 
 
-def calls_frame() -> pd.DataFrame:
+def calls_frame(calls: list[tuple] | None = None) -> pd.DataFrame:
+    """The snapshot's calls table from ``calls`` (rows shaped like :data:`CALLS`, the default)."""
     centers = {n: (x + SIDE / 2, y + SIDE / 2) for n, _, _, _, _, x, y in AREAS}
     zones_by_area: dict[str, list[str]] = {}
     for zone_id, _, _, _, covered in ZONES:
         for a in covered:
             zones_by_area.setdefault(a, []).append(zone_id)
     rows = []
-    for row_no, (cid, ts, code, cat, tier, area, addr, dispo) in enumerate(CALLS, start=1):
+    for row_no, (cid, ts, code, cat, tier, area, addr, dispo) in enumerate(calls or CALLS,
+                                                                           start=1):
         t = pd.Timestamp(ts)
         lon, lat = centers[area]
         rows.append({
@@ -179,9 +181,10 @@ disqualifiers:
 """
 
 
-def build_tiny_snapshot(data_dir: Path) -> Path:
-    """Write the tiny snapshot under ``data_dir/snapshots`` and return its folder."""
-    calls = calls_frame()
+def build_tiny_snapshot(data_dir: Path, calls_rows: list[tuple] | None = None) -> Path:
+    """Write the tiny snapshot under ``data_dir/snapshots`` and return its folder (with other
+    calls than :data:`CALLS` when ``calls_rows`` is given, e.g. a larger synthetic set)."""
+    calls = calls_frame(calls_rows)
     manifest = {
         "created_at": "2025-07-01T00:00:00Z",
         "data_as_of": "2025-06-12",

@@ -6,12 +6,14 @@ URL query parameters so that a copied link reopens the same view.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from response_atlas.schema import CATEGORIES, TIERS
+from response_atlas.schema import CATEGORIES, SENSITIVE_CATEGORIES, TIERS
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+HOUR_BAND = 6  # public hour filters snap to 00-05, 06-11, 12-17, 18-23
 
 
 @dataclass(frozen=True)
@@ -26,10 +28,45 @@ class Filters:
     hours: tuple[int, int] = (0, 23)  # inclusive range of local hours
     weekdays: tuple[int, ...] = ()  # 0 = Monday
     notes: tuple[str, ...] = field(default=(), compare=False)  # messages about fixed-up input
+    # Public grid (set by snap_public): domestic violence and overdose calls are left out as soon
+    # as an hour or weekday filter is active, so they are never counted below area by month.
+    public_grid: bool = False
 
     def with_(self, **changes) -> Filters:
         """A copy with some fields changed."""
         return replace(self, **changes)
+
+    @property
+    def below_day(self) -> bool:
+        """True when an hour or weekday filter narrows the calls below whole days."""
+        return tuple(self.hours) != (0, 23) or bool(self.weekdays and len(set(self.weekdays)) < 7)
+
+    @property
+    def drops_sensitive(self) -> bool:
+        """True when the public grid leaves domestic violence and overdose calls out."""
+        return self.public_grid and self.below_day
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def snap_hours(hours: tuple[int, int]) -> tuple[int, int]:
+    """An hour range widened to whole six-hour bands (8-17 -> 6-17)."""
+    lo, hi = int(hours[0]), int(hours[1])
+    return (lo // HOUR_BAND) * HOUR_BAND, (hi // HOUR_BAND) * HOUR_BAND + HOUR_BAND - 1
+
+
+def snap_public(f: Filters) -> Filters:
+    """The public grid: whole calendar months, six-hour bands, sensitive calls kept to area by
+    month (see :attr:`Filters.drops_sensitive`). Two links whose filters snap alike show the
+    same figures, so a one-day or one-hour difference between links reveals nothing."""
+    return replace(f, start=month_start(f.start), end=month_end(f.end),
+                   hours=snap_hours(f.hours), public_grid=True)
 
 
 def build_where(f: Filters, table_alias: str = "") -> tuple[str, list]:
@@ -47,6 +84,9 @@ def build_where(f: Filters, table_alias: str = "") -> tuple[str, list]:
     if f.weekdays and len(set(f.weekdays)) < 7:
         clauses.append(f"{p}weekday IN ({', '.join('?' * len(f.weekdays))})")
         params.extend(int(d) for d in f.weekdays)
+    if f.drops_sensitive:
+        clauses.append(f"{p}category NOT IN ({', '.join('?' * len(SENSITIVE_CATEGORIES))})")
+        params.extend(SENSITIVE_CATEGORIES)
     return " AND ".join(clauses), params
 
 
@@ -68,6 +108,8 @@ def describe_filters(f: Filters) -> str:
         parts.append(f"{f.hours[0]:02d}:00-{f.hours[1]:02d}:59")
     if f.weekdays and len(set(f.weekdays)) < 7:
         parts.append(", ".join(WEEKDAY_NAMES[d] for d in sorted(f.weekdays)))
+    if f.drops_sensitive:
+        parts.append("domestic violence and overdose calls left out (area by month only)")
     return "; ".join(parts)
 
 

@@ -1,4 +1,7 @@
-"""Privacy helpers shared by every view: escaping, spreadsheet-formula neutralizing, suppression."""
+"""Privacy helpers shared by every view: escaping and spreadsheet-formula neutralizing.
+
+Public counts are published (suppressed and rounded) in one place: ``response_atlas.publish``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from collections.abc import Callable
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-SUPPRESSED_LABEL = "fewer than 11"
 
 
 def escape_text(value: object) -> str:
@@ -65,8 +67,3 @@ def defer_csv(frame: pd.DataFrame | Callable[[], pd.DataFrame]) -> Callable[[], 
     def build() -> bytes:
         return to_safe_csv(frame() if callable(frame) else frame)
     return build
-
-
-def is_suppressed(count: float, threshold: int = 10) -> bool:
-    """Counts from 1 to ``threshold`` are suppressed in public views (zero is shown)."""
-    return 0 < count <= threshold

@@ -23,10 +23,10 @@ def test_page_shows_areas_and_public_suppression(tiny_data_dir):
     _no_errors(at)
     assert at.title[0].value == "Calls map"
     table = _area_table(at)
-    # public tables are text (hidden cells read "fewer than 11"); nothing is small here
-    assert table["Calls"].to_dict() == {"Alpha": "20", "Beta": "16", "Gamma": "12"}
-    assert table["Calls per 1,000 residents"].to_dict() == {"Alpha": "20.0", "Beta": "8.0",
-                                                            "Gamma": "24.0"}
+    # public tables are text; counts are published: 20 stays, 16 and 12 become 15
+    assert table["Calls"].to_dict() == {"Alpha": "20", "Beta": "15", "Gamma": "15"}
+    assert table["Calls per 1,000 residents"].to_dict() == {"Alpha": "20.0", "Beta": "7.5",
+                                                            "Gamma": "30.0"}
     assert any("never shown below area level" in c.value for c in at.caption)
     assert at.get("download_button")
 
@@ -52,11 +52,17 @@ def test_widget_change_reruns_with_new_filters(tiny_data_dir):
     assert _area_table(at)["Calls"].to_dict() == {"Alpha": 4, "Beta": 0, "Gamma": 0}
 
 
-def test_public_table_hides_small_counts(tiny_data_dir):
+def test_public_hours_are_bands_without_domestic_violence(tiny_data_dir):
+    # 22-23 widens to the 18-23 band; Alpha's 4 DV calls at 22:30 are left out (area by month
+    # only), Gamma's 9 calls at 19:45 are hidden
     at = run_page(PAGE, tiny_data_dir, query={"from": "2025-01-01", "to": "2025-06-30",
                                               "hours": ["22", "23"]})
     _no_errors(at)
-    assert _area_table(at).loc["Alpha", "Calls"] == "fewer than 11"
+    table = _area_table(at)
+    assert table.loc["Alpha", "Calls"] == "0"
+    assert table.loc["Gamma", "Calls"] == "fewer than 11"
+    assert "18:00-23:59" in at.caption[0].value
+    assert "domestic violence and overdose calls left out" in at.caption[0].value
 
 
 def test_area_details_panel_via_selectbox(tiny_data_dir):
@@ -67,10 +73,10 @@ def test_area_details_panel_via_selectbox(tiny_data_dir):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Calls"] == "20"
     assert metrics["Per 1,000 residents"] == "20.0"
-    assert metrics["County rate per 1,000"] == "13.7"
+    assert metrics["County rate per 1,000"] == "14.3"  # the published 50 calls / 3,500
     codes = next(df.value for df in at.dataframe if "Incident code" in df.value.columns)
-    # public: 12 is shown; the two 4s are hidden
-    assert codes["Calls"].tolist() == ["12", "fewer than 11", "fewer than 11"]
+    # public: 12 is published as 15; the two 4s are hidden
+    assert codes["Calls"].tolist() == ["15", "fewer than 11", "fewer than 11"]
 
 
 def test_all_layers_render_without_errors(tiny_data_dir):

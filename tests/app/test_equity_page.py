@@ -23,9 +23,10 @@ def public_page(tiny_data_dir):
 def test_area_rates_per_1000(public_page):
     areas = next(df.value for df in public_page.dataframe if "Area" in df.value.columns)
     rates = dict(zip(areas["Area"], areas["911 calls per 1,000 residents"], strict=True))
-    assert rates == {"Alpha": "20.0", "Beta": "8.0", "Gamma": "24.0"}
+    # rates from the published counts: 20, 16 -> 15, 12 -> 15
+    assert rates == {"Alpha": "20.0", "Beta": "7.5", "Gamma": "30.0"}
     counts = dict(zip(areas["Area"], areas["911 calls"], strict=True))
-    assert counts == {"Alpha": "20", "Beta": "16", "Gamma": "12"}
+    assert counts == {"Alpha": "20", "Beta": "15", "Gamma": "15"}
 
 
 def test_every_small_count_is_fewer_than_11(public_page):
@@ -41,7 +42,9 @@ def test_every_small_count_is_fewer_than_11(public_page):
 
 def test_headline_and_definitions_are_shown(public_page):
     text = " ".join(m.value for m in public_page.markdown)
-    assert "there were 0.8 calls to 911 per 1,000 residents for every 1" in text
+    # 20.0 vs 30.0 per 1,000 from the published counts (0.8 from the exact 20 vs 24)
+    assert "there were 0.7 calls to 911 per 1,000 residents for every 1" in text
+    assert "Allowing for chance, the true ratio is likely between" in text
     assert "ACS) 2023 5-year" in text
 
 

@@ -32,7 +32,7 @@ def test_map_draws_the_areas_and_a_click_opens_the_panel(page, app_server):
     page.get_by_role("heading", name="Beta").wait_for()
     wait_for_app(page)
     panel_metric = page.locator('[data-testid="stMetric"]').first
-    assert "16" in panel_metric.inner_text()
+    assert "15" in panel_metric.inner_text()  # Beta's 16 calls, published rounded to 5
     screenshot(page, "calls_map_panel")
 
 

@@ -23,7 +23,7 @@ def _open_equity(page, base_url):
 
 def test_equity_page_headline_and_maps(page, app_server):
     _open_equity(page, app_server)
-    page.get_by_text("there were 0.8 calls to 911 per 1,000 residents for every 1").wait_for()
+    page.get_by_text("there were 0.7 calls to 911 per 1,000 residents for every 1").wait_for()
     screenshot(page, "equity-public")
     page.get_by_role("heading", name="Is the gap changing?").scroll_into_view_if_needed()
     page.screenshot(path=str(screenshot(page, "equity-public-charts")))

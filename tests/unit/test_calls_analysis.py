@@ -9,9 +9,12 @@ import pytest
 
 from response_atlas.analysis import calls, periods
 from response_atlas.filters import Filters
-from response_atlas.privacy import SUPPRESSED_LABEL
+from response_atlas.publish import Audience
 
 ALL = Filters(date(2025, 1, 1), date(2025, 6, 30))
+PUBLIC = Audience(public=True, threshold=10)
+STAFF = Audience(public=False, threshold=10)
+SMALL = PUBLIC.small_label
 
 
 def test_area_counts_and_rates(tiny_snapshot):
@@ -20,8 +23,11 @@ def test_area_counts_and_rates(tiny_snapshot):
     # per 1,000 residents: 20/1000, 16/2000, 12/500
     assert out["rate_per_1000"].to_dict() == {"Alpha": 20.0, "Beta": 8.0, "Gamma": 24.0}
     assert calls.county_rate(tiny_snapshot, ALL) == pytest.approx(48 * 1000 / 3500, abs=0.01)
-    assert calls.total_calls(tiny_snapshot, ALL) == {"calls": 48, "outside": 0, "outside_areas": 0,
-                                                       "no_location": 0}
+    totals = calls.total_calls(tiny_snapshot, ALL)
+    assert {k: totals[k] for k in ("calls", "outside", "outside_areas", "no_location")} == {
+        "calls": 48, "outside": 0, "outside_areas": 0, "no_location": 0}
+    assert calls.published_totals(totals, PUBLIC) == {"outside": "0", "outside_areas": "0",
+                                                      "no_location": "0"}
 
 
 def test_area_counts_keep_zero_areas_and_respect_filters(tiny_snapshot):
@@ -48,9 +54,14 @@ def test_hex_counts_leave_out_domestic_violence_and_overdose(tiny_snapshot):
         calls.hex_counts(tiny_snapshot, ALL, resolution="huge")
 
 
-def test_public_hexes_drop_small_counts():
-    hexes = pd.DataFrame({"h3_cell": ["a", "b", "c", "d"], "calls": [0, 1, 10, 11]})
-    assert list(calls.public_hexes(hexes)["h3_cell"]) == ["d"]
+def test_published_hexes_drop_small_counts_and_round_the_rest():
+    hexes = pd.DataFrame({"h3_cell": ["a", "b", "c", "d", "e"], "calls": [0, 1, 10, 11, 23],
+                          "calls_key": [0, 5, 6, 7, 8]})
+    shown = calls.publish_hexes(hexes, PUBLIC)
+    assert list(shown["h3_cell"]) == ["a", "d", "e"] and "calls_key" not in shown
+    assert shown["calls"].tolist()[:2] == [0, 15]  # 11 is never shown below 15
+    assert shown["calls"].iloc[2] in (20, 25)
+    assert calls.publish_hexes(hexes, STAFF)["calls"].tolist() == [0, 1, 10, 11, 23]
 
 
 def test_hour_weekday_matrix(tiny_snapshot):
@@ -81,8 +92,14 @@ def test_area_panel_for_alpha(tiny_snapshot):
         "alternative": 12, "co_response": 4, "police_only": 4}
     assert list(panel.top_codes["incident_code"])[0] == "MHC - NON-VIOLENT"
     # hours: 03:05 x4 (thefts) and 22:30 x4 (DV) tie first, then 08:15 x2
-    assert panel.busiest_hours.values.tolist() == [[3, 4], [22, 4], [8, 2]]
+    assert panel.busiest_hours[["hour", "calls"]].values.tolist() == [[3, 4], [22, 4], [8, 2]]
     assert panel.trend["calls"].tolist() == [4, 4, 4, 4, 4, 0]
+    public = calls.area_panel(tiny_snapshot, ALL.with_(public_grid=True), "Alpha")
+    assert 22 not in public.busiest_hours["hour"].tolist()  # DV calls never reach the hours
+    shown = calls.publish_panel(panel, PUBLIC)
+    assert shown.calls in (20, 25) and shown.rate_per_1000 == shown.calls  # 1,000 residents
+    assert shown.by_category["calls"].isna().tolist() == [False, True, True]
+    assert shown.county_rate_per_1000 in (round(v * 1000 / 3500, 2) for v in (45, 50))
     assert panel.county_rate_per_1000 == pytest.approx(13.71)
     assert panel.rate_ratio == pytest.approx(20 / 13.71, abs=0.01)
     with pytest.raises(ValueError, match="Unknown area"):
@@ -111,41 +128,47 @@ def test_period_comparison_leaves_out_the_days_between_periods(tiny_snapshot):
     assert out["calls_after"].sum() > 0 and out.loc["Gamma", "calls_after"] == 12
 
 
-def test_suppression_hides_small_counts_and_one_complement():
-    mask = calls.suppressed_mask(pd.Series([0, 5, 30, 12, 40]))
-    # 5 is primary; alone it could be derived from the total, so 12 (smallest other) goes too
-    assert mask.tolist() == [False, True, False, True, False]
-    two = calls.suppressed_mask(pd.Series([3, 4, 50]))
-    assert two.tolist() == [True, True, False]
+def test_published_comparison_derives_change_and_rates_from_published_counts(tiny_snapshot):
+    q1, q2 = (date(2025, 1, 1), date(2025, 3, 31)), (date(2025, 4, 1), date(2025, 6, 30))
+    raw = calls.period_comparison(tiny_snapshot, ALL, q1, q2)
+    out = calls.publish_comparison(raw, PUBLIC).set_index("area")
+    assert "calls_before_key" not in out
+    assert pd.isna(out.loc["Alpha", "calls_after"]) and pd.isna(out.loc["Alpha", "change"])
+    assert out.loc["Beta", "calls_before"] in (15, 20) and out.loc["Beta", "calls_after"] == 0
+    assert out.loc["Beta", "change"] == -out.loc["Beta", "calls_before"]
+    assert out.loc["Beta", "rate_before"] == out.loc["Beta", "calls_before"] / 2
+    assert out["small_numbers"].all()
+    staff = calls.publish_comparison(raw, STAFF).set_index("area")
+    assert staff.loc["Alpha", ["calls_before", "calls_after", "change"]].tolist() == [12, 8, -4]
 
 
-def test_suppressed_columns_keep_whole_numbers_whole():
-    # (two small counts: no complementary cell is hidden)
-    frame = pd.DataFrame({"calls": [3, 4, 1200], "change": [2, 1, -1500],
-                          "rate": [0.25, 0.5, 12.0]})
-    shown = calls.suppress_columns(frame, "calls", ("change", "rate"))
-    assert shown.to_dict("list") == {"calls": [SUPPRESSED_LABEL] * 2 + ["1,200"],
-                                     "change": ["not shown"] * 2 + ["-1,500"],
-                                     "rate": ["not shown"] * 2 + ["12.0"]}
+def test_text_columns_keep_whole_numbers_whole():
+    frame = pd.DataFrame({"calls": [float("nan"), 1200.0], "change": [2, -1500],
+                          "rate": [0.25, 12.0]})
+    shown = calls.text_columns(frame, "calls", ("change", "rate"), PUBLIC)
+    assert shown.to_dict("list") == {"calls": [SMALL, "1,200"],
+                                     "change": ["not shown", "-1,500"],
+                                     "rate": ["not shown", "12.0"]}
 
 
 def test_area_table_public_and_staff(tiny_snapshot):
     dv = ALL.with_(categories=("domestic_violence",))
-    public = calls.area_table(calls.area_counts(tiny_snapshot, dv), public=True).set_index("Area")
-    assert public.loc["Alpha", "Calls"] == SUPPRESSED_LABEL
+    counts = calls.area_counts(tiny_snapshot, dv)
+    public = calls.area_table(calls.publish_area_counts(counts, PUBLIC), PUBLIC).set_index("Area")
+    assert public.loc["Alpha", "Calls"] == SMALL
     assert public.loc["Alpha", "Calls per 1,000 residents"] == "not shown"
     assert public.loc["Beta", "Calls"] == "0"
     assert public.loc["Beta", "Calls per 1,000 residents"] == "0.0"
-    staff = calls.area_table(calls.area_counts(tiny_snapshot, dv), public=False).set_index("Area")
+    staff = calls.area_table(calls.publish_area_counts(counts, STAFF), STAFF).set_index("Area")
     assert staff.loc["Alpha", "Calls"] == 4
     # plain words for the kind of area, whole residents
     assert staff.loc["Gamma", "Kind"] == "Municipality"
     assert str(staff["Residents"].dtype) == "Int64" and staff.loc["Beta", "Residents"] == 2000
     # rates to one decimal, as the public table writes them
-    odd = calls.area_counts(tiny_snapshot, dv).assign(rate_per_1000=12.345)
-    assert set(calls.area_table(odd, public=False)["Calls per 1,000 residents"]) == {12.3}
-    counts = calls.area_counts(tiny_snapshot, dv).assign(kind="cincinnati_neighborhood")
-    assert set(calls.area_table(counts, public=False)["Kind"]) == {"Cincinnati neighborhood"}
+    odd = calls.publish_area_counts(counts, STAFF).assign(rate_per_1000=12.345)
+    assert set(calls.area_table(odd, STAFF)["Calls per 1,000 residents"]) == {12.3}
+    named = calls.publish_area_counts(counts, STAFF).assign(kind="cincinnati_neighborhood")
+    assert set(calls.area_table(named, STAFF)["Kind"]) == {"Cincinnati neighborhood"}
 
 
 def test_default_periods():

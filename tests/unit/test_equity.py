@@ -21,7 +21,10 @@ from response_atlas.analysis.equity import (
     rate_ratio_ci,
 )
 from response_atlas.filters import Filters
+from response_atlas.publish import Audience
 
+PUBLIC = Audience(public=True, threshold=10)
+STAFF = Audience(public=False, threshold=10)
 ALL = Filters(start=date(2025, 1, 1), end=date(2025, 12, 31))
 
 
@@ -106,39 +109,53 @@ def test_groups_pool_areas_and_filters_apply(tiny_snapshot):
     assert sorted(two.areas.index) == ["Alpha", "Beta"]
 
 
-def test_public_view_hides_small_counts_and_their_rates(tiny_snapshot):
-    view = public_view(build_equity_report(tiny_snapshot, ALL))
+def test_public_view_publishes_counts_and_derives_rates_from_them(tiny_snapshot):
+    report = build_equity_report(tiny_snapshot, ALL)
+    view = public_view(report, PUBLIC)
     t = view.area_table.set_index("Area")
-    assert t.loc["Alpha", "911 calls per 1,000 residents"] == "20.0"
+    calls = int(t.loc["Alpha", "911 calls"])  # 20 stays 20 (a multiple of 5)
+    assert calls == 20 and t.loc["Alpha", "911 calls per 1,000 residents"] == "20.0"
     assert t.loc["Beta", "Calls eligible for an alternative response"] == "fewer than 11"
-    # Alpha's 12 would give Beta's 10 away from the total of 22: complementary
-    assert t.loc["Alpha", "Calls eligible for an alternative response"] == "suppressed"
+    assert t.loc["Alpha", "Calls eligible for an alternative response"] in ("15", "20")
     assert t.loc["Alpha", "Calls that ended in an arrest per 1,000 residents"] == "not shown"
     assert t.loc["Gamma", "Calls eligible for an alternative response"] == "0"
     counts = t[[c for c in t.columns if "per 1,000" not in c and c.startswith(("911", "Calls"))]]
     assert counts.shape[1] == 4
-    for value in counts.to_numpy().ravel():
-        assert value not in {str(n) for n in range(1, 11)}
+    for value in counts.to_numpy().ravel():  # hidden, zero, or a rounded count above 10
+        assert value == "fewer than 11" or int(value) == 0 or (int(value) % 5 == 0
+                                                                and int(value) > 10)
     assert pd.isna(view.area_values.loc["Beta", "eligible_rate"])
-    # trend: Alpha's group has 8 calls in Q2 (primary) so Q1's 12 is suppressed too
-    trend = view.trend_table
-    alpha = trend[trend["Group"] == "50% or more"].set_index("Quarter")["911 calls"]
-    assert alpha.to_dict() == {"2025 Q1": "suppressed", "2025 Q2": "fewer than 11"}
+    # the group rate and its exact Poisson range come from the published group count
+    g = view.group_table.set_index("Group")
+    beta = next(grp for grp in g.index if grp.startswith("10%"))  # Beta alone: 16 calls
+    published = int(g.loc[beta, "911 calls"])
+    assert published in (15, 20)
+    assert g.loc[beta, "Per 1,000 residents"] == f"{published / 2000 * 1000:.1f}"
+    lo, hi = poisson_rate_ci(published, 2000)
+    assert g.loc[beta, "95% range of the rate"] == f"{lo:.1f} to {hi:.1f}"
+    # trend: Alpha's group has 8 calls in Q2 (hidden) and 12 in Q1 (rounded)
+    alpha = view.trend_table[view.trend_table["Group"] == "50% or more"]
+    alpha = alpha.set_index("Quarter")["911 calls"].to_dict()
+    assert alpha["2025 Q2"] == "fewer than 11" and alpha["2025 Q1"] in ("15",)
+    staff = public_view(report, STAFF).area_table.set_index("Area")
+    assert staff.loc["Beta", "Calls eligible for an alternative response"] == 10
 
 
 def test_headline_sentence_and_definitions(tiny_snapshot):
     report = build_equity_report(tiny_snapshot, ALL)
-    view = public_view(report)
+    view = public_view(report, STAFF)
     assert view.headlines[0] == (
         "In areas where 50% or more of residents are Black, there were 0.8 calls to 911 per "
         "1,000 residents for every 1 in areas where under 10% of residents are Black "
         "(20.0 compared with 24.0 per 1,000 residents)."
     )
     assert "between 0.4 and 1.7" in view.headlines[1]
+    public = public_view(report, PUBLIC)  # from published counts: 20 and 12 -> 15
+    assert "(20.0 compared with 30.0 per 1,000 residents)" in public.headlines[0]
     text = definitions(report)
     assert "ACS) 2023 5-year" in text and "10 January 2025" in text
     # a measure whose group counts are hidden: no comparison is published
-    arrests = public_view(build_equity_report(tiny_snapshot, ALL, measure="arrests"))
+    arrests = public_view(build_equity_report(tiny_snapshot, ALL, measure="arrests"), PUBLIC)
     assert "too small to publish" in arrests.headlines[0]
 
 
@@ -147,5 +164,5 @@ def test_empty_period_gives_no_rates_and_no_error(tiny_snapshot):
     report = build_equity_report(tiny_snapshot, empty)
     assert int(report.areas["calls"].sum()) == 0
     assert report.trend.empty
-    view = public_view(report)
+    view = public_view(report, PUBLIC)
     assert view.trend_table.empty

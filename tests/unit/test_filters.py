@@ -72,3 +72,19 @@ def test_bad_link_values_fall_back_with_notes():
     assert len(f.notes) == 5
     swapped = filters_from_params({"from": "2025-06-01", "to": "2025-02-01"}, BASE, AREAS)
     assert (swapped.start, swapped.end) == (BASE.start, BASE.end) and swapped.notes
+
+
+def test_public_grid_snaps_to_whole_months_and_hour_bands():
+    from response_atlas.filters import build_where, snap_public
+
+    f = Filters(date(2025, 11, 14), date(2026, 10, 30), hours=(8, 22))
+    snapped = snap_public(f)
+    assert (snapped.start, snapped.end) == (date(2025, 11, 1), date(2026, 10, 31))
+    assert snapped.hours == (6, 23)
+    assert snap_public(f.with_(end=date(2026, 10, 31))) == snapped  # one day apart: the same
+    sql, params = build_where(snapped)
+    assert "category NOT IN" in sql and "domestic_violence" in params  # DV left out by hour
+    whole_days = snap_public(f.with_(hours=(1, 22)))
+    assert whole_days.hours == (0, 23) and not whole_days.drops_sensitive
+    assert "category NOT IN" not in build_where(whole_days)[0]
+    assert "domestic violence" in describe_filters(snapped)

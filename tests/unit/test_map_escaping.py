@@ -17,6 +17,7 @@ import pytest
 from shapely.geometry import box
 
 from response_atlas.analysis.hotspots import HotspotResult
+from response_atlas.publish import Audience
 from response_atlas.viz import (
     calls_figures,
     coverage_figures,
@@ -88,7 +89,8 @@ def test_calls_map_with_every_layer():
                       "confidence": [99], "label": [IMG]}), method=TEMPLATE)
     for public in (True, False):
         m = calls_figures.build_calls_map(
-            areas, counts_for(areas), "rate", calls_figures.LAYERS, hexes, spots, public=public)
+            areas, counts_for(areas), "rate", calls_figures.LAYERS, hexes, spots,
+            audience=Audience(public=public, threshold=10))
         html = maps.map_html(m)
         assert_no_live_data(html)
         assert "L.geoJson(" in html or "L.geoJSON(" in html
@@ -99,7 +101,7 @@ def test_difference_map():
     comparison = pd.DataFrame({"area": areas["area"], "calls_before": [20, 30, 5, 40],
                                "calls_after": [25, 12, 6, 44], "change": [5, -18, 1, 4],
                                "small_numbers": [False, False, True, False]})
-    assert_no_live_data(maps.map_html(calls_figures.difference_map(areas, comparison, True)))
+    assert_no_live_data(maps.map_html(calls_figures.difference_map(areas, comparison)))
 
 
 def test_coverage_map_with_hostile_team_schedule_program_and_areas():

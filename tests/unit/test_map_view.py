@@ -8,6 +8,7 @@ import pytest
 import streamlit_folium
 from shapely.geometry import box
 
+from response_atlas.publish import Audience
 from response_atlas.ui import map_view
 from response_atlas.viz import calls_figures, coverage_figures
 from response_atlas.viz.maps import freeze_ids
@@ -22,11 +23,11 @@ CELLS = ["892a930f62fffff", "892a930f623ffff"]
 
 
 def _calls_map():
-    counts = pd.DataFrame({"area": ["Alpha", "Beta <b>"], "calls": [40, 3],
+    counts = pd.DataFrame({"area": ["Alpha", "Beta <b>"], "calls": [40, float("nan")],
                            "rate_per_1000": [40.0, float("nan")]})
     hexes = pd.DataFrame({"h3_cell": CELLS, "calls": [30, 12]})
     return calls_figures.build_calls_map(AREAS, counts, "rate", ["areas", "hexagons", "heat"],
-                                         hexes, public=True)
+                                         hexes, audience=Audience(public=True, threshold=10))
 
 
 def _coverage_map():

@@ -1,10 +1,15 @@
-"""Public views: suppression of 1-10 counts (with complementary cells) and the funnel sentence."""
+"""Outcomes tables through the publish step: suppressed 1..threshold, others rounded to 5 and
+keyed to the filtered calls (the same calls give the same table), and the funnel sentence."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from response_atlas.analysis import outcomes as oc
+from response_atlas.publish import BASE, Audience
+
+PUBLIC = Audience(public=True, threshold=10)
+STAFF = Audience(public=False, threshold=10)
 
 
 def _monthly(rows):
@@ -19,32 +24,36 @@ def _monthly(rows):
 
 def test_staff_sees_every_number():
     monthly = _monthly([[20, 15, 14, 1, 0, 2], [30, 12, 12, 0, 0, 0]])
-    pub = oc.publish_monthly(monthly, oc.FUNNEL_ALL_COLUMNS, public=False)
+    pub = oc.publish_monthly(monthly, oc.FUNNEL_ALL_COLUMNS, STAFF)
     assert pub.display["Police backup requested"].tolist() == [1, 0, 1]
+    assert pub.display["Eligible calls"].tolist() == [20, 30, 50]
     assert not pub.hidden.to_numpy().any()
 
 
-def test_public_hides_small_counts_and_what_reveals_them():
-    monthly = _monthly([[20, 15, 14, 1, 0, 0], [30, 12, 12, 0, 0, 0]])
-    pub = oc.publish_monthly(monthly, oc.FUNNEL_ALL_COLUMNS, True, 10, oc.FUNNEL_ROW_SUMS)
-    backup = pub.display["Police backup requested"].tolist()
-    assert backup[0] == "fewer than 11"
-    # routed 15 = handled 14 + backup + arrests 0 would give the backup away: handled is hidden
-    assert pub.hidden.loc[0, "handled_without_police"]
-    assert pub.display["Handled without police"].iloc[0] == "suppressed"
-    # the backup total (1) equals the hidden January cell: hidden too
-    assert pub.display["Police backup requested"].iloc[-1] == "fewer than 11"
-    assert pub.display["Eligible calls"].tolist() == ["20", "30", "50"]
-    assert pd.isna(pub.chart.loc[0, "police_backup"]) and pub.chart.loc[0, "eligible"] == 20
-    assert pub.notes
-    without_rule = oc.publish_monthly(monthly, oc.FUNNEL_ALL_COLUMNS, public=True)
-    assert not without_rule.hidden.loc[0, "handled_without_police"]
+def test_public_hides_small_counts_and_rounds_the_others():
+    monthly = _monthly([[20, 15, 14, 1, 0, 0], [33, 12, 12, 0, 0, 0]])
+    pub = oc.publish_monthly(monthly, oc.FUNNEL_ALL_COLUMNS, PUBLIC, scope=7, table="funnel_ARC")
+    assert pub.display["Police backup requested"].tolist() == ["fewer than 11", "0",
+                                                               "fewer than 11"]
+    assert pub.hidden.loc[0, "police_backup"] and not pub.hidden.loc[0, "handled_without_police"]
+    eligible = pub.chart["eligible"].tolist()
+    assert eligible[0] == 20 and eligible[1] in (30, 35)  # multiples of 5 stay, 33 is rounded
+    assert pub.totals["eligible"] in (50, 55) and pub.totals["eligible"] % BASE == 0
+    assert pub.chart.loc[0, "handled_without_police"] == 15  # 14 is never shown below 15
+    assert pd.isna(pub.chart.loc[0, "police_backup"])
+    assert pub.notes and "multiple of 5" in pub.notes[0]
+    again = oc.publish_monthly(monthly, oc.FUNNEL_ALL_COLUMNS, PUBLIC, scope=7, table="funnel_ARC")
+    assert again.display.equals(pub.display)  # asking again gives nothing new
 
 
-def test_rate_text_hides_rates_of_hidden_counts():
-    assert oc.rate_text(6, 12, hidden=False) == "50%"
-    assert oc.rate_text(6, 12, hidden=True) == "not shown"
-    assert oc.rate_text(0, 0, hidden=False) == "no calls"
+def test_rates_come_from_published_totals():
+    monthly = _monthly([[20, 15, 14, 1, 0, 0], [30, 5, 5, 0, 0, 0]])
+    pub = oc.publish_monthly(monthly, oc.FUNNEL_ALL_COLUMNS, PUBLIC)
+    routed, eligible = pub.totals["routed"], pub.totals["eligible"]
+    assert oc.published_rate_text(pub, "routed", "eligible") == f"{100 * routed / eligible:.0f}%"
+    assert oc.published_rate_text(pub, "police_backup", "routed") == "not shown"
+    empty = oc.publish_monthly(_monthly([[0] * 6]), oc.FUNNEL_ALL_COLUMNS, PUBLIC)
+    assert oc.published_rate_text(empty, "routed", "eligible") == "no calls"
 
 
 def test_funnel_sentence_lists_four_counts_and_caveats():
@@ -52,13 +61,13 @@ def test_funnel_sentence_lists_four_counts_and_caveats():
     monthly.loc[1, "partial"] = True
     monthly.loc[1, "days_covered"] = 10
     staff = oc.summarize_funnel("ARC", monthly, oc.publish_monthly(monthly, oc.FUNNEL_ALL_COLUMNS,
-                                                                    public=False))
+                                                                    STAFF))
     assert staff == (
         "ARC, Jan 2025 to Feb 2025: 12 eligible calls, 6 routed to the team, 4 handled without "
         "police, 1 police backup requested; four separate counts, not a diversion rate. "
         "Note: Feb 2025 is a partial month."
     )
     public = oc.summarize_funnel("ARC", monthly, oc.publish_monthly(monthly, oc.FUNNEL_ALL_COLUMNS,
-                                                                     public=True))
-    assert "12 eligible calls, fewer than 11 routed to the team" in public
-    assert "fewer than 11" in public and "6 routed" not in public
+                                                                     PUBLIC))
+    assert "15 eligible calls, fewer than 11 routed to the team" in public
+    assert "6 routed" not in public and "12 eligible" not in public

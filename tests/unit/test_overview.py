@@ -9,7 +9,10 @@ import pytest
 
 from response_atlas.analysis import overview as ov
 from response_atlas.filters import Filters
+from response_atlas.publish import Audience
 
+PUBLIC = Audience(public=True, threshold=10)
+STAFF = Audience(public=False, threshold=10)
 YEAR = Filters(start=date(2025, 1, 1), end=date(2025, 12, 31))
 
 
@@ -61,18 +64,23 @@ def test_filters_narrow_every_figure(tiny_snapshot):
 def test_empty_selection_gives_zeros_not_errors(tiny_snapshot):
     none = ov.compute_overview(tiny_snapshot, Filters(date(2024, 1, 1), date(2024, 1, 31)))
     assert (none.calls, none.eligible, none.repeat_locations, none.eligible_on_duty) == (0, 0, 0, 0)
-    texts = {m.key: m.text for m in ov.overview_metrics(none, public=True)}
+    texts = {m.key: m.text for m in ov.overview_metrics(none, PUBLIC)}
     assert texts == {"calls": "0", "eligible": "no calls", "repeat": "0", "coverage": "no calls"}
 
 
-def test_public_metrics_suppress_small_counts(result):
-    public = {m.key: m for m in ov.overview_metrics(result, public=True)}
-    assert public["calls"].text == "48"
-    assert public["eligible"].text == "46%"  # 22 of 48; 26 not eligible: nothing small
+def test_public_metrics_are_published_counts_and_shares_of_them(result):
+    public = {m.key: m for m in ov.overview_metrics(result, PUBLIC)}
+    calls = public["calls"].value
+    assert calls in (45, 50) and public["calls"].text == f"{calls:.0f}"  # 48, rounded to 5
     assert public["repeat"].text == "fewer than 11" and public["repeat"].suppressed
-    # 15 of 22 covered would reveal the 7 not covered
-    assert public["coverage"].suppressed and public["coverage"].value is None
-    staff = {m.key: m for m in ov.overview_metrics(result, public=False)}
+    # shares are of published counts: eligible 22 -> 20 or 25, on duty 15 -> 15 (or 20)
+    assert public["eligible"].value in (20 / calls, 25 / calls)
+    assert public["coverage"].value in (15 / 20, 20 / 20, 15 / 25, 20 / 25)
+    assert public["eligible"].text == f"{public['eligible'].value:.0%}"
+    # asked again, the same calls give the same figures
+    assert [m.text for m in ov.overview_metrics(result, PUBLIC)] == [
+        m.text for m in public.values()]
+    staff = {m.key: m for m in ov.overview_metrics(result, STAFF)}
     assert staff["repeat"].text == "6"
     assert staff["coverage"].text == "68%"
     assert "22 calls" in staff["eligible"].help
@@ -82,24 +90,35 @@ def test_hours_not_applied_when_a_schedule_is_unreadable():
     r = ov.OverviewResult(calls=100, eligible=50, repeat_locations=0, eligible_in_zone=30,
                           eligible_on_duty=0, hours_applied=False, zone_programs=("ARC",),
                           data_as_of="2025-01-01", monthly=pd.DataFrame())
-    cov = ov.overview_metrics(r, public=True)[3]
+    cov = ov.overview_metrics(r, STAFF)[3]
     assert cov.text == "60%" and "hours not applied" in cov.help
+    # public: 30 of 50 are already multiples of 5 and stay exact
+    assert ov.overview_metrics(r, PUBLIC)[3].text == "60%"
 
 
-@pytest.mark.parametrize(("part", "whole", "hidden"), [
-    (0, 0, False), (0, 20, False), (5, 20, True), (15, 20, True), (20, 20, False), (11, 30, False),
-    (11, 21, True), (11, 22, False),
+@pytest.mark.parametrize(("part", "whole", "text"), [
+    (0, 0, "no calls"), (0, 20, "0%"), (float("nan"), 20, "too few calls to show"),
+    (15, float("nan"), "too few calls to show"), (20, 20, "100%"), (25, 20, "100%"),
 ])
-def test_share_suppression_rule(part, whole, hidden):
-    assert ov.share_is_suppressed(part, whole) is hidden
+def test_shares_of_published_counts(part, whole, text):
+    # a part rounded above its whole (independent rounding) is capped at 100%
+    assert ov.format_share(part, whole, PUBLIC)[0] == text
 
 
-def test_sparkline_series_hide_small_months():
-    counts = pd.Series([0, 4, 14, 10, 11])
-    assert ov.suppress_series(counts, public=True).isna().tolist() == [False, True, False, True, False]
-    assert ov.suppress_series(counts, public=False).tolist() == [0, 4, 14, 10, 11]
-    share = ov.monthly_share(pd.Series([0, 3, 14]), pd.Series([0, 4, 14]), public=True)
-    assert share.isna().tolist() == [True, True, False] and share.iloc[2] == 1.0
+def test_sparkline_series_are_published_counts_and_shares():
+    monthly = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=4, freq="MS"),
+                            "calls": [0, 4, 14, 30], "calls_key": [0, 1, 2, 3],
+                            "eligible": [0, 3, 14, 30], "eligible_key": [0, 1, 2, 3],
+                            "eligible_on_duty": [0, 0, 12, 12], "eligible_on_duty_key": [0, 0, 9, 9]})
+    public = ov.published_monthly(monthly, PUBLIC)
+    assert public["calls"].isna().tolist() == [False, True, False, False]
+    assert public["calls"].iloc[3] == 30 and public["calls"].iloc[2] in (15.0,)
+    # the same calls (same key) give the same rounding, so the share is exactly 1
+    assert public["eligible"].isna().tolist() == [True, True, False, False]
+    assert public["eligible"].iloc[2] == 1.0 and public["eligible"].iloc[3] == 1.0
+    staff = ov.published_monthly(monthly, STAFF)
+    assert staff["calls"].tolist() == [0, 4, 14, 30]
+    assert staff["coverage"].iloc[2] == pytest.approx(12 / 14)
 
 
 def test_coverage_agrees_with_the_coverage_page(tiny_snapshot, result):
@@ -113,11 +132,15 @@ def test_busiest_areas_rank_by_rate_and_hide_small_counts_in_public():
     counts = pd.DataFrame({"area": ["A", "B", "C", "D", "E", "F"],
                            "calls": [40, 30, 5, 0, 25, 12],
                            "rate_per_1000": [4.0, 15.0, 50.0, 0.0, 5.0, 6.0]})
-    staff = ov.busiest_areas(counts, public=False, n=3)
+    staff = ov.busiest_areas(counts, STAFF, n=3)
     assert staff.values.tolist() == [["C", "5", "50.0"], ["B", "30", "15.0"], ["F", "12", "6.0"]]
-    # public: C (5) is hidden, and F (12, the smallest other) with it so C cannot be worked
-    # out from the total; hidden areas rank after the shown ones, by name
-    public = ov.busiest_areas(counts, public=True)
+    # public: ranks and rates come from the published counts (C hidden, F 12 -> 15); hidden
+    # areas rank after the shown ones, by name
+    published = counts.assign(calls=[40, 30, float("nan"), 0, 25, 15],
+                              rate_per_1000=[4.0, 15.0, float("nan"), 0.0, 5.0, 7.5])
+    public = ov.busiest_areas(published, PUBLIC)
     assert public.values.tolist() == [
-        ["B", "30", "15.0"], ["E", "25", "5.0"], ["A", "40", "4.0"], ["D", "0", "0.0"],
-        ["C", "fewer than 11", "not shown"]]
+        ["B", "30", "15.0"], ["F", "15", "7.5"], ["E", "25", "5.0"], ["A", "40", "4.0"],
+        ["D", "0", "0.0"]]
+    assert ov.busiest_areas(published, PUBLIC, n=6).values.tolist()[-1] == [
+        "C", "fewer than 11", "not shown"]

@@ -8,6 +8,10 @@ import pandas as pd
 import pytest
 
 from response_atlas.analysis import trends
+from response_atlas.publish import Audience
+
+PUBLIC = Audience(public=True, threshold=10)
+STAFF = Audience(public=False, threshold=10)
 
 
 def _counts():
@@ -65,7 +69,8 @@ def test_before_after_uses_full_months_only():
 
 
 def test_summary_sentence_staff():
-    text = trends.summarize_trend("Overdose calls", _counts(), "n",
+    counts = _counts()
+    text = trends.summarize_trend("Overdose calls", counts, "n", counts["n"].sum(), STAFF,
                                   pd.Timestamp("2025-03-01"), "QRT")
     assert text == (
         "Overdose calls: 7 from Dec 2024 to Apr 2025. 0.5 a month before QRT started in "
@@ -75,8 +80,10 @@ def test_summary_sentence_staff():
 
 
 def test_summary_sentence_public_small_numbers():
-    text = trends.summarize_trend("Overdose calls", _counts(), "n",
-                                  pd.Timestamp("2025-03-01"), "QRT", public=True)
+    # the published table: every month from 1 to 10 hidden (NaN), the total hidden too
+    published = _counts().assign(n=lambda f: f["n"].astype(float).mask(f["n"] > 0))
+    text = trends.summarize_trend("Overdose calls", published, "n", float("nan"), PUBLIC,
+                                  pd.Timestamp("2025-03-01"), "QRT")
     assert text.startswith("Overdose calls: fewer than 11 from Dec 2024 to Apr 2025.")
     assert "0.5" not in text and "averages are not shown" in text
     assert "monthly counts from 1 to 10 are hidden in public views" in text
@@ -85,7 +92,7 @@ def test_summary_sentence_public_small_numbers():
 def test_summary_sentence_large_public_counts_are_shown():
     raw = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"]), "n": [40, 0]})
     monthly = trends.complete_months(raw, date(2025, 1, 1), date(2025, 2, 28), ["n"])
-    text = trends.summarize_trend("Calls", monthly, "n", None, public=True)
+    text = trends.summarize_trend("Calls", monthly, "n", 40.0, PUBLIC)
     assert text == "Calls: 40 from Jan 2025 to Feb 2025."
-    assert trends.summarize_trend("Calls", monthly.iloc[0:0], "n") == (
+    assert trends.summarize_trend("Calls", monthly.iloc[0:0], "n", 0, STAFF) == (
         "Calls: no data in the selected period.")

@@ -7,12 +7,14 @@ import streamlit as st
 from response_atlas.analysis import manifest_report as mr
 from response_atlas.analysis.evaluation import about_markdown as evaluation_about
 from response_atlas.analysis.overview import REPEAT_THRESHOLD, REPEAT_WINDOW_DAYS
+from response_atlas.publish import BASE
 from response_atlas.ui.context import get_context, page_header
 
 ctx = get_context()
 page_header("About and methods", ctx)
 manifest = ctx.snapshot.manifest
-threshold = ctx.settings.suppress_below
+audience = ctx.audience
+threshold = audience.threshold
 
 st.markdown(
     """
@@ -59,13 +61,39 @@ st.markdown(evaluation_about())  # the evaluation method: docs/evaluation.md
 st.header("Privacy")
 st.markdown(
     f"""
-- Public views show aggregates only. Counts from 1 to {threshold} are shown as
-  *fewer than {threshold + 1}*, and a share is hidden when it would reveal such a count
-  (for example 15 of 22, which reveals the other 7).
-- Domestic violence and overdose calls never appear below area level, for anyone.
-- Addresses are published masked to the block (such as `23XX FERGUSON RD`) and coordinates are
-  offset by the publisher; the atlas never tries to undo that.
-- Block-level views (repeat locations, points) are for signed-in program staff only.
+Public pages show aggregates only, and their numbers are made so that they **cannot be undone
+by subtraction**: comparing two areas, two periods one day apart, two hour ranges, or a total
+with its parts never gives away a small number exactly. The method follows statistical
+agencies (the Australian Bureau of Statistics' *cell key* method and the random rounding used
+by Statistics New Zealand and the UK census):
+
+1. **Small counts are hidden.** A count from 1 to {threshold} is shown as
+   *fewer than {threshold + 1}*. Zero is shown as 0.
+2. **Every other count is rounded to a multiple of {BASE}**, up or down at random. A count of
+   23 becomes 20 (three times in five) or 25 (two times in five), so on average the rounding
+   adds nothing. The "random" choice is fixed by the calls being counted: the same calls always
+   give the same number, on every page and however the question is asked, so asking again
+   gives nothing new. One call more or less changes the choice, so the difference of two
+   published numbers does not tell how many calls lie between them. No count above
+   {threshold} is shown below {audience.floor}.
+3. **Public filters use a fixed grid**: whole calendar months (a date range is widened to the
+   months it touches) and six-hour bands (00-05, 06-11, 12-17, 18-23).
+4. **Domestic violence and overdose calls** are never shown below area by month: as soon as an
+   hour band or weekday is chosen they are left out of the counts, and they are never in the
+   hexagon, heat, hot-spot or hour-by-day views. Locations below area level are never shown,
+   to anyone.
+5. **Totals are rounded on their own**, so the parts of a table may not add up exactly to its
+   total. **Rates, shares and rate ratios are computed from the rounded counts.** Rounding
+   moves a count by at most {BASE - 1}: a rate per 1,000 residents moves by at most
+   {BASE - 1} x 1,000 / residents, a share of 40 out of 100 reads between 35% and 46% at the
+   extremes (usually much closer), and for
+   counts above {threshold} the change is smaller than the 95% ranges shown on the Equity page
+   (which are computed from the rounded counts too). A share is not shown when either of its
+   counts is hidden.
+
+Program staff who sign in see exact counts. Addresses are published masked to the block
+(such as `23XX FERGUSON RD`) and coordinates are offset by the publisher; the atlas never tries
+to undo that. Block-level views (repeat locations, points) are for signed-in staff only.
 """
 )
 

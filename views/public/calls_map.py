@@ -12,8 +12,9 @@ import streamlit as st
 
 from response_atlas.analysis import calls, hotspots
 from response_atlas.analysis.periods import default_periods
-from response_atlas.filters import WEEKDAY_NAMES
-from response_atlas.privacy import SUPPRESSED_LABEL, defer_csv, escape_text, is_suppressed
+from response_atlas.filters import WEEKDAY_NAMES, month_end, month_start
+from response_atlas.privacy import defer_csv, escape_text
+from response_atlas.publish import count_text, method_note
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
 from response_atlas.ui.layout import separated_number_columns
@@ -36,7 +37,8 @@ SENSITIVE_NOTE = (
 ctx = get_context()
 snapshot = ctx.snapshot
 public = not ctx.is_staff
-threshold = ctx.settings.suppress_below
+audience = ctx.audience
+threshold = audience.threshold
 
 # the bound widgets drop bad link values silently: say so, like the shared filters do
 link_hours, link_days = st.query_params.get_all("hours"), st.query_params.get_all("days")
@@ -51,10 +53,14 @@ with st.sidebar:
                 "hours run from 0 to 23.")
     if [d for d in link_days if d not in WEEKDAY_NAMES]:
         st.info(f"Ignored the days '{escape_text(', '.join(link_days))}' in the link.")
-filters = ctx.filters.with_(
+# the public grid widens hours to six-hour bands and leaves DV / overdose out below whole days
+filters = ctx.narrowed(
     hours=(int(hours[0]), int(hours[1])),
     weekdays=tuple(sorted(WEEKDAY_NAMES.index(d) for d in days)),
 )
+if public and tuple(filters.hours) != (int(hours[0]), int(hours[1])):
+    st.sidebar.caption(f"Public views count six-hour bands: hours {filters.hours[0]:02d}:00 to "
+                       f"{filters.hours[1]:02d}:59.")
 page_header("Calls map", dataclasses.replace(ctx, filters=filters), INTRO)
 
 controls = st.columns([1, 2])
@@ -75,7 +81,7 @@ if totals["calls"] == 0:
             "type, tier or area filters in the sidebar.")
     st.stop()
 
-counts = cached_query(snapshot, calls.area_counts, filters)
+counts = calls.publish_area_counts(cached_query(snapshot, calls.area_counts, filters), audience)
 area_names = list(counts["area"])
 
 
@@ -84,22 +90,23 @@ def map_and_panel() -> None:
     """The map and the selected area's panel: a click on the map reruns only this part."""
     hexes = None
     if {"hexagons", "heat"} & set(layers):
-        hexes = cached_query(snapshot, calls.hex_counts, filters)
-    spots = cached_query(snapshot, hotspots.calls_hotspots, filters) if "hotspots" in layers \
-        else None
+        hexes = calls.publish_hexes(cached_query(snapshot, calls.hex_counts, filters), audience)
+    spots = cached_query(snapshot, hotspots.calls_hotspots, filters, audience=audience) \
+        if "hotspots" in layers else None
     m = figs.build_calls_map(snapshot.areas, counts, measure, layers, hexes, spots,
-                             public=public, tiles=ctx.settings.tiles or None,
-                             threshold=threshold)
+                             audience=audience, tiles=ctx.settings.tiles or None)
     event = show_map(m, "calls_map", 560, ["last_active_drawing"])
     notes = [SENSITIVE_NOTE]
     if public and {"hexagons", "heat"} & set(layers):
         notes.append(f"Hexagons with 1 to {threshold} calls are not drawn (nor used for the heat).")
     if public:
-        notes.append(f"Areas with 1 to {threshold} calls show '{SUPPRESSED_LABEL}' and are gray.")
+        notes.append(f"Areas with 1 to {threshold} calls show '{audience.small_label}' and are "
+                     "gray. " + method_note(audience))
     if totals["outside"] or totals["outside_areas"] or totals["no_location"]:
-        notes.append(f"Not on the map: {totals['outside_areas']:,} calls in the county but outside "
-                     f"the areas, {totals['outside']:,} outside the county and "
-                     f"{totals['no_location']:,} without a location.")
+        unmapped = calls.published_totals(totals, audience)
+        notes.append(f"Not on the map: {unmapped['outside_areas']} calls in the county but "
+                     f"outside the areas, {unmapped['outside']} outside the county and "
+                     f"{unmapped['no_location']} without a location.")
     st.caption(" ".join(notes))
     if spots is not None:
         if spots.message:
@@ -128,15 +135,15 @@ def _clicked_area(event: dict | None) -> str | None:
     return by_escaped.get(shown)
 
 
-def _count_text(value: int) -> str:
-    return SUPPRESSED_LABEL if public and is_suppressed(value, threshold) else f"{value:,}"
+def _count_text(value: float) -> str:
+    return count_text(value, audience)
 
 
 def render_panel(area: str) -> None:
     """Counts by category and tier, trend, busiest hours, top codes, rate vs county."""
-    panel = cached_query(snapshot, calls.area_panel, filters, area)
+    panel = calls.publish_panel(cached_query(snapshot, calls.area_panel, filters, area), audience)
     st.subheader(escape_text(area))
-    hidden = public and is_suppressed(panel.calls, threshold)
+    hidden = panel.calls != panel.calls  # NaN: suppressed
     cols = st.columns(3)
     cols[0].metric("Calls", _count_text(panel.calls))
     cols[1].metric("Per 1,000 residents",
@@ -152,21 +159,18 @@ def render_panel(area: str) -> None:
         return
     left, right = st.columns(2)
     left.plotly_chart(figs.panel_bar(panel.by_category, "category", figs.category_labels(),
-                                     "By call type", public, threshold),
+                                     "By call type", audience),
                       key="panel_categories")
     right.plotly_chart(figs.panel_bar(panel.by_tier.astype({"tier": str}), "tier",
-                                      figs.tier_labels(), "By eligibility tier", public,
-                                      threshold),
+                                      figs.tier_labels(), "By eligibility tier", audience),
                        key="panel_tiers")
     trend = panel.trend.assign(category="all")
-    st.plotly_chart(figs.monthly_trend_figure(trend, public, threshold).update_layout(
+    st.plotly_chart(figs.monthly_trend_figure(trend).update_layout(
         title="Calls per month", showlegend=False, height=260), key="panel_trend")
     busiest = ", ".join(f"{h:02d}:00 ({_count_text(c)})" for h, c in
                         panel.busiest_hours.itertuples(index=False))
     st.markdown(f"**Busiest hours:** {busiest}")
-    codes = panel.top_codes.copy()
-    if public:
-        codes = calls.suppress_columns(codes, "calls", threshold=threshold)
+    codes = calls.text_columns(panel.top_codes, "calls", (), audience)
     st.dataframe(codes.rename(columns={"incident_code": "Incident code", "calls": "Calls"}),
                  hide_index=True, key="panel_codes")
 
@@ -175,15 +179,17 @@ map_col, side_col = st.columns([3, 2])
 with map_col:
     map_and_panel()
 with side_col:
-    matrix = cached_query(snapshot, calls.hour_weekday_matrix, filters)
-    st.plotly_chart(figs.hour_weekday_figure(matrix, public, threshold), key="hour_weekday")
-    trend = cached_query(snapshot, calls.monthly_trend, filters)
-    st.plotly_chart(figs.monthly_trend_figure(trend, public, threshold), key="monthly_trend")
+    matrix = cached_query(snapshot, calls.hour_weekday_matrix, filters, audience)
+    st.plotly_chart(figs.hour_weekday_figure(matrix, audience), key="hour_weekday")
+    trend = calls.publish_trend(cached_query(snapshot, calls.monthly_trend, filters), audience)
+    st.plotly_chart(figs.monthly_trend_figure(trend), key="monthly_trend")
     if public:
-        st.caption(f"Cells and months with 1 to {threshold} calls are left blank.")
+        st.caption(f"Cells and months with 1 to {threshold} calls are left blank. Domestic "
+                   "violence and overdose calls are not in the hour-by-day chart (area by month "
+                   "only).")
 
 st.subheader("Calls by area")
-table = calls.area_table(counts, public, threshold)
+table = calls.area_table(counts, audience)
 st.dataframe(table, hide_index=True, key="area_table",
              column_config=separated_number_columns(
                  table, ("Residents", "Calls", "Calls per 1,000 residents")))
@@ -208,23 +214,28 @@ if not periods_ok:
     st.warning("Each period needs a start date on or before its end date.")
 else:
     before, after = (before_from, before_to), (after_from, after_to)
+    if public:  # the public grid: whole months, so a one-day shift of a period reveals nothing
+        before = (month_start(before[0]), month_end(before[1]))
+        after = (month_start(after[0]), month_end(after[1]))
+        st.caption(f"Public views compare whole months: {before[0]:%d %b %Y} to "
+                   f"{before[1]:%d %b %Y} against {after[0]:%d %b %Y} to {after[1]:%d %b %Y}.")
     st.caption("Other filters (areas, call types, tiers, hours, days) apply to both periods. "
                "Defaults: the latest quarter against the same dates a year earlier, or the "
                "latest weeks against the weeks before them when the data are shorter.")
     if (before[1] - before[0]) != (after[1] - after[0]):
         st.caption("The two periods differ in length: compare rates with care.")
-    comparison = cached_query(snapshot, calls.period_comparison, filters, before, after)
+    comparison = calls.publish_comparison(
+        cached_query(snapshot, calls.period_comparison, filters, before, after), audience)
     diff_col, table_col = st.columns([3, 2])
     with diff_col:
-        show_map(figs.difference_map(snapshot.areas, comparison, public,
-                                     ctx.settings.tiles or None, threshold), "diff_map", 460)
+        show_map(figs.difference_map(snapshot.areas, comparison, ctx.settings.tiles or None),
+                 "diff_map", 460)
     with table_col:
-        shown = comparison.copy()
-        if public:
-            for column in ("calls_before", "calls_after"):
-                shown = calls.suppress_columns(shown, column, ("change", "pct_change",
-                                                               f"rate_{column[6:]}",
-                                                               "rate_change"), threshold)
+        shown = comparison
+        for column in ("calls_before", "calls_after"):
+            shown = calls.text_columns(shown, column, ("change", "pct_change",
+                                                       f"rate_{column[6:]}", "rate_change"),
+                                       audience)
         shown["small_numbers"] = shown["small_numbers"].map(
             {True: "small numbers: read with care", False: ""})
         shown = shown.rename(columns={

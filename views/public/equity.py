@@ -1,7 +1,7 @@
 """Equity (public): per-capita rates by area and demographic group, rate ratios, trends, maps.
 
-Thin page: options -> ``analysis.equity`` (cached) -> ``public_view`` (suppression) -> render.
-Only the public frames reach the browser; small counts are already text there.
+Thin page: options -> ``analysis.equity`` (cached) -> ``public_view`` (the publish step) -> render.
+Only the published frames reach the browser; small counts are already text there.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from response_atlas.viz.equity_figures import area_rate_maps, group_rate_bars, r
 
 ctx = get_context()
 snap = ctx.snapshot
-threshold = ctx.settings.suppress_below
 page_header(
     "Equity: rates per resident",
     ctx,
@@ -68,7 +67,7 @@ if report.areas.empty or int(report.areas["calls"].sum()) == 0:
             "Try a longer period or fewer filters.")
     st.stop()
 
-view = public_view(report, threshold)
+view = public_view(report, ctx.audience)
 label = MEASURES[measure].label
 
 st.subheader("In plain words")

@@ -7,6 +7,7 @@ import streamlit as st
 from response_atlas.analysis import outcomes as oc
 from response_atlas.analysis import trends
 from response_atlas.privacy import defer_csv, escape_text
+from response_atlas.publish import count_text, definition_key, publish_count, scope_key
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
 from response_atlas.ui.layout import show_open_tab
@@ -20,12 +21,18 @@ page_header(
 )
 snap, filters = ctx.snapshot, ctx.filters
 public = not ctx.is_staff
-threshold = ctx.settings.suppress_below
+audience = ctx.audience
 
 if not cached_query(snap, oc.count_calls, filters):
     st.info("No calls match the filters: widen the dates, areas or call types in the sidebar.")
     st.stop()
 funnel = cached_query(snap, oc.monthly_funnel, filters)
+scope = cached_query(snap, scope_key, filters)  # the key of the filtered calls (publish.py)
+
+
+def published(name: str, value: float) -> float:
+    """A single count on this page through the publish step, keyed by name and scope."""
+    return publish_count(value, definition_key("outcomes", name, scope), audience)
 
 
 def show_chart(fig, name: str, table, summary: str) -> None:
@@ -38,20 +45,26 @@ def show_chart(fig, name: str, table, summary: str) -> None:
     )
 
 
+def summary(pub: oc.Published, column: str, what: str, launch, program: str) -> str:
+    """The trend sentence from the published table only."""
+    return trends.summarize_trend(what, pub.chart, column, oc.published_total(pub, column),
+                                  audience, launch, program)
+
+
 def show_trend(pub: oc.Published, monthly, column: str, launch, program: str, title: str,
                what: str, name: str) -> None:
     """One monthly count with its rolling average and the program launch marked."""
     rolling = trends.rolling_average(pub.chart[column], monthly["partial"] | pub.chart[column].isna())
     show_chart(charts.trend_figure(pub.chart, column, rolling, launch, program, title), name,
-               pub.display, trends.summarize_trend(what, monthly, column, launch, program, public,
-                                                   threshold))
+               pub.display, summary(pub, column, what, launch, program))
 
 
 def note_unlinked(count: int, program: str, missing: str) -> None:
     """Say how many contacts could not be tied to a call (they are left out of the counts)."""
     if count:
-        st.caption(f"{trends.count_text(count, public, threshold)} {program} contacts in these "
-                   f"dates have no {missing} in the data and are not counted above.")
+        shown = count_text(published(f"unlinked_{program}", count), audience)
+        st.caption(f"{shown} {program} contacts in these dates have no {missing} in the data "
+                   "and are not counted above.")
 
 
 def show_table(name: str, pub: oc.Published, label: str) -> None:
@@ -69,8 +82,8 @@ def show_funnel_tab() -> None:
     st.caption(oc.NOT_DIVERSION_NOTE)
     for program in ("ARC", "QRT", "DVERT"):
         monthly = funnel[funnel["program"] == program].drop(columns="program").reset_index(drop=True)
-        pub = oc.publish_monthly(monthly, oc.FUNNEL_ALL_COLUMNS, public, threshold,
-                                 oc.FUNNEL_ROW_SUMS)
+        pub = oc.publish_monthly(monthly, oc.FUNNEL_ALL_COLUMNS, audience, scope,
+                                 f"funnel_{program}")
         label = oc.program_label(program)
         st.subheader(label)
         st.caption(f"Eligible: {oc.eligibility_text(program)}.")
@@ -81,23 +94,21 @@ def show_funnel_tab() -> None:
 def show_arc_tab() -> None:
     """Mobile crisis (ARC): funnel totals, rates, response times, outcomes."""
     arc = cached_query(snap, oc.mobile_crisis_summary, filters)
-    pub = oc.publish_monthly(arc.monthly, oc.FUNNEL_ALL_COLUMNS, public, threshold,
-                             oc.FUNNEL_ROW_SUMS)
-    hidden = oc.hidden_totals(pub)
-    t = arc.totals
+    # the same table as the funnel tab's ARC section: the same published figures
+    pub = oc.publish_monthly(arc.monthly, oc.FUNNEL_ALL_COLUMNS, audience, scope, "funnel_ARC")
     cols = [*st.columns(3), *st.columns(3)]  # two rows: long values stay readable
     cols[0].metric("Calls routed to the team", oc.total_text(pub, "routed"))
     cols[1].metric(
-        "Share of eligible calls served",
-        oc.rate_text(t["routed"], t["eligible"], hidden["routed"] or hidden["eligible"]),
-        help="Routed calls / eligible calls. This is not diversion.",
+        "Share of eligible calls served", oc.published_rate_text(pub, "routed", "eligible"),
+        help="Routed calls / eligible calls (published counts). This is not diversion.",
     )
     cols[2].metric(
-        "Police backup rate",
-        oc.rate_text(t["police_backup"], t["routed"], hidden["police_backup"] or hidden["routed"]),
-        help="Routed calls where the team asked for police backup / routed calls.",
+        "Police backup rate", oc.published_rate_text(pub, "police_backup", "routed"),
+        help="Routed calls where the team asked for police backup / routed calls "
+             "(published counts).",
     )
-    small_sample = public and arc.response_n <= threshold
+    handled = oc.published_total(pub, "handled_without_police")
+    small_sample = public and 0 < arc.response_n <= audience.threshold
     if arc.response_median is None or small_sample:
         median_text = p90_text = "not shown" if small_sample else "no contacts"
     else:
@@ -107,26 +118,27 @@ def show_arc_tab() -> None:
                    help="Dispatch to arrival of the team, per contact.")
     cols[4].metric("Response time, 90th percentile", p90_text,
                    help="9 in 10 team arrivals were at least this fast (linear interpolation).")
-    if hidden["handled_without_police"] or arc.police_hours_freed is None:
-        hours_text = "not shown" if hidden["handled_without_police"] else "no estimate"
-    else:
-        hours_text = f"{arc.police_hours_freed:,.1f} h"
+    if handled != handled or arc.comparable_on_scene_min is None:
+        hours_text = "not shown" if handled != handled else "no estimate"
+    else:  # from the published count of calls handled without police
+        hours_text = f"{handled * arc.comparable_on_scene_min / 60.0:,.1f} h"
     cols[5].metric("Estimated police hours freed", hours_text)
+    comparable = count_text(published("arc_comparable", arc.comparable_calls), audience)
     st.caption(
         oc.MobileCrisis.HOURS_ASSUMPTION
-        + (f" Average used: {arc.comparable_on_scene_min:.0f} minutes over "
-           f"{trends.count_text(arc.comparable_calls, public, threshold)} calls."
+        + (f" Average used: {arc.comparable_on_scene_min:.0f} minutes over {comparable} calls."
            if arc.comparable_on_scene_min is not None else "")
     )
     show_trend(pub, arc.monthly, "routed", arc.launch, "ARC",
                "Calls routed to the mobile crisis team per month", "Calls routed to the ARC team",
                "arc_routed_trend")
-    out_pub = oc.publish_counts(arc.outcomes, "label", ["contacts"], public, threshold)
+    out_pub = oc.publish_counts(arc.outcomes, "label", ["contacts"], audience, scope,
+                                "arc_outcomes")
     show_chart(
         charts.outcomes_figure(out_pub.chart, "Outcomes of ARC team contacts"),
         "arc_outcomes", out_pub.display,
         f"ARC team contacts by outcome: {oc.total_text(out_pub, 'contacts')} contacts in all."
-        + (" Counts from 1 to 10 are hidden in public views." if out_pub.notes else ""),
+        + "".join(f" {n}" for n in out_pub.notes),
     )
     note_unlinked(arc.unlinked_contacts, "ARC", "911 call")
 
@@ -134,13 +146,13 @@ def show_arc_tab() -> None:
 def show_qrt_tab() -> None:
     """Quick Response Team: overdose follow-up."""
     qrt = cached_query(snap, oc.qrt_summary, filters)
-    pub = oc.publish_monthly(qrt.monthly, oc.QRT_COLUMNS, public, threshold)
+    pub = oc.publish_monthly(qrt.monthly, oc.QRT_COLUMNS, audience, scope, "qrt")
     cols = [*st.columns(3), *st.columns(3)]
     for col, name in zip(cols[:5], oc.QRT_COLUMNS, strict=True):
         col.metric(oc.COLUMN_LABELS[name], oc.total_text(pub, name))
     cols[5].metric(
         f"Repeat overdoses ({qrt.window_days} days)",
-        trends.count_text(qrt.repeat_overdoses, public, threshold),
+        count_text(published("qrt_repeat_overdoses", qrt.repeat_overdoses), audience),
         help="Overdose calls at the same block as another within 90 days. Locations are never "
         "shown.",
     )
@@ -150,8 +162,7 @@ def show_qrt_tab() -> None:
         charts.grouped_bars(pub.chart, oc.QRT_COLUMNS[1:], "QRT follow-up per month",
                             "Overdose calls per month"),
         "qrt_followup", pub.display,
-        trends.summarize_trend("Overdoses visited within 72 hours", qrt.monthly, "visited_72h",
-                               qrt.launch, "QRT", public, threshold),
+        summary(pub, "visited_72h", "Overdoses visited within 72 hours", qrt.launch, "QRT"),
     )
     note_unlinked(qrt.unlinked_contacts, "QRT", "overdose call")
 
@@ -159,7 +170,7 @@ def show_qrt_tab() -> None:
 def show_dvert_tab() -> None:
     """DVERT: domestic violence co-responses; repeats by area only."""
     dv = cached_query(snap, oc.dvert_summary, filters)
-    pub = oc.publish_monthly(dv.monthly, oc.DVERT_COLUMNS, public, threshold)
+    pub = oc.publish_monthly(dv.monthly, oc.DVERT_COLUMNS, audience, scope, "funnel_DVERT")
     cols = st.columns(3)
     for col, name in zip(cols, ("dv_calls", "co_responses", "connected_to_services"),
                          strict=True):
@@ -171,11 +182,10 @@ def show_dvert_tab() -> None:
         charts.grouped_bars(pub.chart, ("co_responses", "connected_to_services"),
                             "DVERT co-responses and service connections per month"),
         "dvert_responses", pub.display,
-        trends.summarize_trend("Advocate co-responses", dv.monthly, "co_responses", dv.launch,
-                               "DVERT", public, threshold),
+        summary(pub, "co_responses", "Advocate co-responses", dv.launch, "DVERT"),
     )
     area_pub = oc.publish_counts(dv.repeats_by_area, "area", ["dv_calls", "repeat_dv_calls"],
-                                 public, threshold)
+                                 audience, scope, "dvert_repeats_by_area")
     show_table("dvert_repeats_by_area", area_pub, "Repeat domestic violence calls by area")
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from response_atlas.analysis.calls import area_counts
+from response_atlas.analysis.calls import area_counts, publish_area_counts
 from response_atlas.analysis.overview import (
     busiest_areas,
     compute_overview,
-    monthly_share,
     overview_metrics,
-    suppress_series,
+    published_monthly,
 )
+from response_atlas.publish import method_note
 from response_atlas.store import cached_query
 from response_atlas.ui.context import get_context, page_header
 from response_atlas.ui.map_view import show_map
@@ -38,20 +38,19 @@ page_header(
 
 result = cached_query(ctx.snapshot, compute_overview, ctx.filters)
 public = not ctx.is_staff
-threshold = ctx.settings.suppress_below
-metrics = overview_metrics(result, public=public, threshold=threshold)
+audience = ctx.audience
+threshold = audience.threshold
+metrics = overview_metrics(result, audience)
 
 if result.calls == 0:
     st.info("No calls match these filters. Widen the dates or clear some filters in the sidebar.")
 
-m = result.monthly
+m = published_monthly(result.monthly, audience)
 trends = {
-    "calls": (suppress_series(m["calls"], public, threshold), OKABE_ITO["blue"], False),
-    "eligible": (monthly_share(m["eligible"], m["calls"], public, threshold),
-                 FLOW_COLORS["eligible"], True),
+    "calls": (m["calls"], OKABE_ITO["blue"], False),
+    "eligible": (m["eligible"], FLOW_COLORS["eligible"], True),
     "repeat": None,  # a count over a rolling window has no simple monthly line
-    "coverage": (monthly_share(m["eligible_on_duty"], m["eligible"], public, threshold),
-                 FLOW_COLORS["without_police"], True),
+    "coverage": (m["coverage"], FLOW_COLORS["without_police"], True),
 }
 
 st.html(_WRAP_METRICS_CSS)
@@ -74,24 +73,22 @@ for column, metric in zip(columns, metrics, strict=True):
 
 if result.calls:
     st.subheader("Calls per 1,000 residents by area")
-    counts = cached_query(ctx.snapshot, area_counts, ctx.filters)
+    counts = publish_area_counts(cached_query(ctx.snapshot, area_counts, ctx.filters), audience)
     map_col, table_col = st.columns([3, 2])
     with map_col:
-        area_map = build_calls_map(ctx.snapshot.areas, counts, "rate", ("areas",), public=public,
-                                   tiles=ctx.settings.tiles or None, threshold=threshold)
+        area_map = build_calls_map(ctx.snapshot.areas, counts, "rate", ("areas",),
+                                   audience=audience, tiles=ctx.settings.tiles or None)
         show_map(area_map, "overview_map", 380)
     with table_col:
         st.markdown("**Busiest areas**")
-        st.dataframe(busiest_areas(counts, public, threshold), hide_index=True,
+        st.dataframe(busiest_areas(counts, audience), hide_index=True,
                      key="busiest_areas")
         st.caption("Top 5 by calls per 1,000 residents. The **Calls map** page has every area, "
                    "hexagons and hours."
                    + (f" Areas with 1 to {threshold} calls are light gray on the map and listed last."
                       if public else ""))
 
-if public and any(metric.suppressed for metric in metrics):
-    st.caption(
-        f"Counts from 1 to {threshold} (and shares that would reveal one) are not shown in "
-        "public views, to protect privacy."
-    )
+if public:
+    st.caption(method_note(audience) + " Domestic violence and overdose calls are counted by "
+               "area and month only. See **About and methods**.")
 st.caption(f"Data as of {result.data_as_of}.")

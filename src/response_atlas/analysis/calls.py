@@ -11,6 +11,7 @@ be worked out from a shown total.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +19,17 @@ import numpy as np
 import pandas as pd
 
 from response_atlas.filters import Filters, build_where
-from response_atlas.privacy import SUPPRESSED_LABEL
+from response_atlas.publish import (
+    Audience,
+    combine_keys,
+    count_text,
+    key_sql,
+    publish_column,
+    publish_count,
+)
+from response_atlas.publish import (
+    rate as published_rate,
+)
 from response_atlas.schema import CATEGORIES, SENSITIVE_CATEGORIES, TIERS
 from response_atlas.snapshot import Snapshot
 
@@ -27,6 +38,9 @@ HEX_COLUMNS = {"fine": "h3_fine", "coarse": "h3_coarse"}
 SMALL_NUMBER = 20
 PER = 1000.0
 HIDDEN_LABEL = "not shown"  # a rate or change that would reveal a hidden count
+
+
+COUNT = f"count(*)::BIGINT AS calls, {key_sql('count(*)')} AS calls_key"  # a count and its cell key
 
 
 def _where(filters: Filters, exclude_sensitive: bool = False) -> tuple[str, list]:
@@ -66,8 +80,9 @@ def area_counts(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
     """
     where, params = _where(filters)
     sql, area_params = _every_area_sql(
-        filters, f"SELECT area, count(*) AS calls FROM calls WHERE {where} GROUP BY area",
-        ["calls"], f", {_rate_sql('coalesce(c.calls, 0)')} AS rate_per_1000")
+        filters, f"SELECT area, {COUNT} FROM calls WHERE {where} GROUP BY area",
+        ["calls"], f", {_rate_sql('coalesce(c.calls, 0)')} AS rate_per_1000, "
+        "coalesce(c.calls_key, 0::UBIGINT) AS calls_key")
     return snapshot.query(f"{sql} ORDER BY calls DESC, area", [*params, *area_params])
 
 
@@ -78,12 +93,29 @@ def total_calls(snapshot: Snapshot, filters: Filters) -> dict[str, int]:
     row = snapshot.query(
         "SELECT count(*) AS calls, "
         "count(*) FILTER (WHERE location_status = 'outside_county') AS outside, "
-        "count(*) FILTER (WHERE location_status = 'outside_areas') AS outside_areas, "
-        "count(*) FILTER (WHERE location_status = 'no_location') AS no_location "
+        f"{key_sql(OUTSIDE)} AS outside_key, "
+        f"{OUTSIDE_AREAS} AS outside_areas, "
+        f"{key_sql(OUTSIDE_AREAS)} AS outside_areas_key, "
+        f"{NO_LOCATION} AS no_location, "
+        f"{key_sql(NO_LOCATION)} AS no_location_key "
         f"FROM calls WHERE {where}",
         params,
     ).iloc[0]
-    return {k: int(row[k]) for k in ("calls", "outside", "outside_areas", "no_location")}
+    return {k: int(row[k]) for k in ("calls", "outside", "outside_areas", "no_location",
+                                      "outside_key", "outside_areas_key", "no_location_key")}
+
+
+OUTSIDE = "count(*) FILTER (WHERE location_status = 'outside_county')"
+OUTSIDE_AREAS = "count(*) FILTER (WHERE location_status = 'outside_areas')"
+NO_LOCATION = "count(*) FILTER (WHERE location_status = 'no_location')"
+UNMAPPED = ("outside", "outside_areas", "no_location")
+
+
+def published_totals(totals: dict[str, int], audience: Audience) -> dict[str, str]:
+    """The unmapped calls (outside the areas, outside the county, no location) as published
+    text."""
+    return {k: count_text(publish_count(totals[k], totals[f"{k}_key"], audience), audience)
+            for k in UNMAPPED}
 
 
 def county_rate(snapshot: Snapshot, filters: Filters) -> float:
@@ -100,19 +132,25 @@ def hex_counts(snapshot: Snapshot, filters: Filters, resolution: str = "fine") -
     column = HEX_COLUMNS[resolution]
     where, params = _where(filters, exclude_sensitive=True)
     return snapshot.query(
-        f"SELECT {column} AS h3_cell, count(*)::BIGINT AS calls FROM calls "
+        f"SELECT {column} AS h3_cell, {COUNT} FROM calls "
         f"WHERE {where} AND {column} IS NOT NULL GROUP BY 1 ORDER BY calls DESC, h3_cell",
         params,
     )
 
 
-def hour_weekday_matrix(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
-    """Calls by hour (rows 0-23) and weekday (columns 0=Monday .. 6), zeros filled."""
-    where, params = _where(filters)
+def hour_weekday_matrix(snapshot: Snapshot, filters: Filters,
+                        audience: Audience | None = None) -> pd.DataFrame:
+    """Calls by hour (rows 0-23) and weekday (columns 0=Monday .. 6), zeros filled.
+
+    On the public grid domestic violence and overdose calls are left out (never below area by
+    month); with an ``audience`` every cell is published (NaN = suppressed)."""
+    where, params = _where(filters, exclude_sensitive=filters.public_grid)
     long = snapshot.query(
-        f"SELECT hour, weekday, count(*) AS calls FROM calls WHERE {where} GROUP BY 1, 2", params
+        f"SELECT hour, weekday, {COUNT} FROM calls WHERE {where} GROUP BY 1, 2", params
     )
-    grid = np.zeros((24, 7), dtype="int64")
+    if audience is not None:
+        long = publish_column(long, "calls", audience)
+    grid = np.zeros((24, 7), dtype="float64" if audience is not None else "int64")
     grid[long["hour"].to_numpy(), long["weekday"].to_numpy()] = long["calls"].to_numpy()
     return pd.DataFrame(grid, index=pd.RangeIndex(24, name="hour"),
                         columns=pd.RangeIndex(7, name="weekday"))
@@ -130,12 +168,13 @@ def monthly_trend(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
     """Calls per month and category (``call_month, category, calls``), zero months filled in."""
     where, params = _where(filters)
     return snapshot.query_columns(
-        f"WITH n AS (SELECT call_month, category, count(*) AS calls FROM calls WHERE {where} "
+        f"WITH n AS (SELECT call_month, category, {COUNT} FROM calls WHERE {where} "
         "GROUP BY 1, 2), "
         "months AS (SELECT unnest(generate_series(?::DATE, ?::DATE, INTERVAL 1 MONTH))::DATE "
         "AS call_month), "
         "cats AS (SELECT DISTINCT category FROM n WHERE list_contains(?, category)) "
-        "SELECT m.call_month, k.category, coalesce(n.calls, 0)::BIGINT AS calls "
+        "SELECT m.call_month, k.category, coalesce(n.calls, 0)::BIGINT AS calls, "
+        "coalesce(n.calls_key, 0::UBIGINT) AS calls_key "
         "FROM months m CROSS JOIN cats k "
         "LEFT JOIN n ON n.call_month = m.call_month AND n.category = k.category "
         "ORDER BY m.call_month, list_position(?, k.category)",
@@ -157,6 +196,10 @@ class AreaPanel:
     trend: pd.DataFrame  # call_month, calls
     busiest_hours: pd.DataFrame  # hour, calls (top 3)
     top_codes: pd.DataFrame  # incident_code, calls (top 5)
+    calls_key: int = 0  # cell keys of the area's and the county's counts (see publish.py)
+    county_calls: int = 0
+    county_key: int = 0
+    county_population: float = float("nan")
 
     @property
     def rate_ratio(self) -> float:
@@ -176,12 +219,14 @@ def area_panel(snapshot: Snapshot, filters: Filters, area: str) -> AreaPanel:
     scoped = filters.with_(areas=(area,))
     where, params = _where(scoped)
 
-    def grouped(column: str, order: str, limit: int | None = None) -> pd.DataFrame:
-        sql = (f"SELECT {column}, count(*)::BIGINT AS calls FROM calls WHERE {where} "
+    def grouped(column: str, order: str, limit: int | None = None,
+                sensitive: bool = True) -> pd.DataFrame:
+        w, p = (where, params) if sensitive else _where(scoped, exclude_sensitive=True)
+        sql = (f"SELECT {column}, {COUNT} FROM calls WHERE {w} "
                f"GROUP BY 1 ORDER BY {order}")
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return snapshot.query(sql, params)
+        return snapshot.query(sql, p)
 
     by_category = grouped("category", "calls DESC, category")
     by_tier = grouped("tier", "calls DESC, tier")
@@ -191,7 +236,10 @@ def area_panel(snapshot: Snapshot, filters: Filters, area: str) -> AreaPanel:
         trend["call_month"] = pd.to_datetime(trend["call_month"]).dt.date
         trend = (trend.set_index("call_month")["calls"]
                  .reindex(_months(filters.start, filters.end), fill_value=0)
-                 .rename_axis("call_month").reset_index())
+                 .rename_axis("call_month").reset_index()
+                 .merge(trend[["call_month", "calls_key"]], on="call_month", how="left")
+                 .fillna({"calls_key": 0}))
+    population = pd.to_numeric(counts["population"], errors="coerce").sum()
     return AreaPanel(
         area=area,
         calls=int(row["calls"]),
@@ -201,9 +249,36 @@ def area_panel(snapshot: Snapshot, filters: Filters, area: str) -> AreaPanel:
         by_category=by_category,
         by_tier=by_tier.sort_values("tier").reset_index(drop=True),
         trend=trend,
-        busiest_hours=grouped("hour", "calls DESC, hour", 3),
+        # hours on the public grid leave domestic violence and overdose out (area by month only)
+        busiest_hours=grouped("hour", "calls DESC, hour", 3, sensitive=not filters.public_grid),
         top_codes=grouped("incident_code", "calls DESC, incident_code", 5),
+        calls_key=int(row["calls_key"]),
+        county_calls=int(counts["calls"].sum()),
+        county_key=combine_keys(counts["calls_key"]),
+        county_population=float(population),
     )
+
+
+def publish_panel(panel: AreaPanel, audience: Audience) -> AreaPanel:
+    """The area panel as published for ``audience``: every count through the publish step
+    (NaN = suppressed), the area's and the county's rates from the published counts."""
+    calls = publish_count(panel.calls, panel.calls_key, audience)
+    county = publish_count(panel.county_calls, panel.county_key, audience)
+    county_rate_value = round(published_rate(county, panel.county_population), 2)
+    rate_value = published_rate(calls, panel.population)
+    hours = publish_column(panel.busiest_hours, "calls", audience)
+    if audience.public:  # rank by what is published, so the order says no more than the counts
+        hours = hours.sort_values(["calls", "hour"], ascending=[False, True], na_position="last")
+    return dataclasses.replace(
+        panel, calls=calls, rate_per_1000=round(rate_value, 2) if rate_value == rate_value
+        else rate_value, county_rate_per_1000=county_rate_value,
+        by_category=publish_column(panel.by_category, "calls", audience),
+        by_tier=publish_column(panel.by_tier, "calls", audience),
+        trend=publish_column(panel.trend, "calls", audience) if "calls_key" in panel.trend
+        else panel.trend,
+        busiest_hours=hours.reset_index(drop=True),
+        top_codes=publish_column(panel.top_codes, "calls", audience),
+        calls_key=0, county_calls=0, county_key=0)
 
 
 def period_comparison(
@@ -222,56 +297,86 @@ def period_comparison(
     # One scan over both periods (and any days between them), each counted by its own filter.
     where, params = _where(filters.with_(start=min(before[0], after[0]),
                                          end=max(before[1], after[1])))
-    counts_sql = ("SELECT area, count(*) FILTER (WHERE call_date BETWEEN ? AND ?) AS calls_before, "
-                  "count(*) FILTER (WHERE call_date BETWEEN ? AND ?) AS calls_after "
+    in_before = "count(*) FILTER (WHERE call_date BETWEEN ? AND ?)"
+    in_after = "count(*) FILTER (WHERE call_date BETWEEN ? AND ?)"
+    counts_sql = (f"SELECT area, {in_before} AS calls_before, {in_after} AS calls_after, "
+                  f"{key_sql(in_before)} AS calls_before_key, {key_sql(in_after)} AS calls_after_key "
                   f"FROM calls WHERE {where} GROUP BY area")
     rates = "".join(f", {_rate_sql(f'coalesce(c.calls_{p}, 0)')} AS rate_{p}"
                     for p in ("before", "after"))
+    rates += "".join(f", coalesce(c.calls_{p}_key, 0::UBIGINT) AS calls_{p}_key"
+                     for p in ("before", "after"))
     sql, area_params = _every_area_sql(filters, counts_sql, ["calls_before", "calls_after"], rates)
     return snapshot.query(
         "SELECT area, population, calls_before, calls_after, calls_after - calls_before AS change, "
         "round_even((calls_after - calls_before) * 100.0 / nullif(calls_before, 0), 1) AS pct_change, "
         "rate_before, rate_after, round_even(rate_after - rate_before, 2) AS rate_change, "
-        f"least(calls_before, calls_after) < {SMALL_NUMBER} AS small_numbers "
-        f"FROM ({sql}) ORDER BY change DESC, area",
-        [*before, *after, *params, *area_params])
+        f"least(calls_before, calls_after) < {SMALL_NUMBER} AS small_numbers, "
+        f"calls_before_key, calls_after_key FROM ({sql}) ORDER BY change DESC, area",
+        [*before, *after, *before, *after, *params, *area_params])
 
 
-# --- display helpers (public suppression) ----------------------------------------------------
+# --- publishing (every public figure goes through response_atlas.publish) -------------------
 
 
-def suppressed_mask(counts: pd.Series, threshold: int = 10) -> pd.Series:
-    """Cells to hide in a public table whose counts add up to a shown total.
-
-    Primary: counts from 1 to ``threshold``. Complementary: when exactly one count is hidden, the
-    smallest other non-zero count is hidden too, so the hidden one cannot be worked out from the
-    total.
-    """
-    values = pd.to_numeric(counts, errors="coerce").fillna(0)
-    mask = (values > 0) & (values <= threshold)
-    if int(mask.sum()) == 1:
-        others = values[(~mask) & (values > 0)]
-        if not others.empty:
-            mask.loc[others.idxmin()] = True
-    return mask
+def publish_area_counts(counts: pd.DataFrame, audience: Audience) -> pd.DataFrame:
+    """:func:`area_counts` as published: calls through the publish step (NaN = suppressed), the
+    rate from the published count, no keys."""
+    out = publish_column(counts, "calls", audience)
+    out["rate_per_1000"] = [round(published_rate(c, p), 2) for c, p in
+                            zip(out["calls"], pd.to_numeric(out["population"], errors="coerce"),
+                                strict=True)]
+    return out
 
 
-def suppress_columns(
-    df: pd.DataFrame, count_col: str, derived_cols: tuple[str, ...] = (), threshold: int = 10
+def publish_hexes(hexes: pd.DataFrame, audience: Audience) -> pd.DataFrame:
+    """Hexagons as published: suppressed ones are dropped (not drawn, not in the heat)."""
+    out = publish_column(hexes, "calls", audience)
+    return out[out["calls"].notna()].reset_index(drop=True)
+
+
+def publish_trend(trend: pd.DataFrame, audience: Audience) -> pd.DataFrame:
+    """:func:`monthly_trend` as published (NaN = suppressed: a gap in the line)."""
+    return publish_column(trend, "calls", audience)
+
+
+def publish_comparison(comparison: pd.DataFrame, audience: Audience) -> pd.DataFrame:
+    """:func:`period_comparison` as published: both counts through the publish step; change,
+    percent change and rates from the published counts (NaN when a count is hidden)."""
+    out = publish_column(publish_column(comparison, "calls_before", audience),
+                         "calls_after", audience)
+    before, after = out["calls_before"], out["calls_after"]
+    out["change"] = after - before
+    out["pct_change"] = (out["change"] * 100.0 / before.where(before > 0)).round(1)
+    population = pd.to_numeric(out["population"], errors="coerce")
+    for p in ("before", "after"):
+        out[f"rate_{p}"] = [round(published_rate(c, n), 2)
+                            for c, n in zip(out[f"calls_{p}"], population, strict=True)]
+    out["rate_change"] = (out["rate_after"] - out["rate_before"]).round(2)
+    # "small numbers" from what is published (a hidden count is small too)
+    out["small_numbers"] = ~(np.minimum(before, after) >= SMALL_NUMBER)  # NaN compares False
+    return out.sort_values(["change", "area"], ascending=[False, True], na_position="last"
+                           ).reset_index(drop=True)
+
+
+def text_columns(
+    df: pd.DataFrame, count_col: str, derived_cols: tuple[str, ...], audience: Audience,
+    always_text: bool = False,
 ) -> pd.DataFrame:
-    """A display copy: hidden counts read "fewer than 11", their derived columns "not shown".
-
-    The touched columns become text (one type per column, so tables and CSVs stay consistent).
-    """
+    """A display copy of a published frame: a suppressed count (NaN) reads "fewer than 11", its
+    derived columns "not shown". The touched columns become text (one type per column); for
+    staff they stay numbers unless ``always_text``."""
     out = df.copy()
-    mask = suppressed_mask(out[count_col], threshold)
-    out[count_col] = [SUPPRESSED_LABEL if hide else _text(v, "{:,.0f}")
-                      for hide, v in zip(mask, out[count_col], strict=True)]
+    if not (audience.public or always_text):  # staff: exact whole counts, numbers stay numbers
+        out[count_col] = out[count_col].astype("Int64")
+        return out
+    hidden = out[count_col].isna()
+    out[count_col] = [count_text(v, audience) for v in out[count_col]]
     for column in derived_cols:
         # whole numbers (a change in calls) stay whole; rates and percentages get one decimal
-        fmt = "{:,.0f}" if pd.api.types.is_integer_dtype(out[column]) else "{:,.1f}"
+        fmt = "{:,.0f}" if column == "change" else "{:,.1f}"
         out[column] = [HIDDEN_LABEL if hide else _text(v, fmt)
-                       for hide, v in zip(mask, out[column], strict=True)]
+                       for hide, v in zip(hidden, out[column], strict=True)]
     return out
 
 
@@ -281,23 +386,19 @@ def _text(value: object, fmt: str) -> str:
     return "" if value is None or pd.isna(value) else fmt.format(value)
 
 
-def area_table(counts: pd.DataFrame, public: bool = True, threshold: int = 10) -> pd.DataFrame:
-    """The table of areas (``counts`` from :func:`area_counts`) for display and download, with
-    plain-language column names."""
-    counts = counts.assign(
-        kind=counts["kind"].str.replace("_", " ").str.capitalize(),  # "Cincinnati neighborhood"
-        population=counts["population"].round().astype("Int64"),  # residents are whole people
+def area_table(published: pd.DataFrame, audience: Audience) -> pd.DataFrame:
+    """The table of areas (``published`` from :func:`publish_area_counts`) for display and
+    download, with plain-language column names."""
+    counts = published.assign(
+        kind=published["kind"].str.replace("_", " ").str.capitalize(),  # "Cincinnati neighborhood"
+        population=published["population"].round().astype("Int64"),  # residents are whole people
     )
-    if public:
-        counts = suppress_columns(counts, "calls", ("rate_per_1000",), threshold)
-    else:  # one decimal, as the public table writes it
-        counts = counts.assign(rate_per_1000=counts["rate_per_1000"].round(1))
+    if audience.public:
+        counts = text_columns(counts, "calls", ("rate_per_1000",), audience)
+    else:  # exact counts, one decimal for rates, as the public table writes them
+        counts = counts.assign(calls=counts["calls"].astype("int64"),
+                               rate_per_1000=counts["rate_per_1000"].round(1))
     return counts.rename(columns={
         "area": "Area", "kind": "Kind", "population": "Residents", "calls": "Calls",
         "rate_per_1000": "Calls per 1,000 residents",
     })
-
-
-def public_hexes(hexes: pd.DataFrame, threshold: int = 10) -> pd.DataFrame:
-    """Hexagons a public map may draw: counts from 1 to ``threshold`` are dropped, not drawn."""
-    return hexes[hexes["calls"] > threshold].reset_index(drop=True)

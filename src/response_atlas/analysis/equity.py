@@ -23,15 +23,18 @@ import pandas as pd
 from scipy import stats
 
 from response_atlas.analysis.suppression import (
-    SHOWN,
-    Line,
-    format_count,
     format_derived,
-    protect_cells,
-    small_label,
-    suppress_grouped,
 )
 from response_atlas.filters import Filters, build_where
+from response_atlas.publish import (
+    Audience,
+    as_key,
+    combine_keys,
+    count_text,
+    key_sql,
+    method_note,
+    publish_count,
+)
 from response_atlas.schema import LOCATION_IN_AREA
 
 PER = 1000
@@ -219,7 +222,17 @@ def _served_join(snapshot) -> str:
 
 
 def _measure_sql() -> str:
-    return ", ".join(f"{m.sql} AS {m.key}" for m in MEASURES.values())
+    """Each measure's count and its cell key (publish.py: the xor of the counted calls' hashes)."""
+    return ", ".join(f"{m.sql} AS {m.key}, {key_sql(m.sql, 'c.call_id')} AS {m.key}_key"
+                     for m in MEASURES.values())
+
+
+def _python_keys(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """Key columns as Python ints (object dtype): a join that adds missing rows would otherwise
+    turn 64-bit keys into floats."""
+    for column in columns:
+        frame[column] = pd.Series([int(v) for v in frame[column]], index=frame.index, dtype=object)
+    return frame
 
 
 def area_facts(snapshot) -> pd.DataFrame:
@@ -243,7 +256,7 @@ def query_area_counts(snapshot, filters: Filters) -> pd.DataFrame:
         GROUP BY c.area
     """
     out = snapshot.query(sql, [*params, LOCATION_IN_AREA]).set_index("area")
-    return out
+    return _python_keys(out, [f"{k}_key" for k in MEASURES])
 
 
 def query_unlocated(snapshot, filters: Filters) -> int:
@@ -287,12 +300,13 @@ def query_group_periods(
     sql = f"""
         WITH g AS ({values_sql})
         SELECT CAST(date_trunc('{freq}', c.call_date) AS DATE) AS period, g.grp AS "group",
-               {MEASURES[measure].sql} AS count
+               {MEASURES[measure].sql} AS count,
+               {key_sql(MEASURES[measure].sql, 'c.call_id')} AS count_key
         FROM calls c {_served_join(snapshot)} JOIN g ON g.area = c.area
         WHERE {where}
         GROUP BY 1, 2 ORDER BY 1, 2
     """
-    return snapshot.query(sql, [*values_params, *params])
+    return _python_keys(snapshot.query(sql, [*values_params, *params]), ["count_key"])
 
 
 def query_launch_date(snapshot) -> date | None:
@@ -352,6 +366,8 @@ def build_equity_report(
     for key in [*MEASURES, "response_n"]:
         areas[key] = areas[key].fillna(0).astype(int)
     for key in MEASURES:
+        areas[f"{key}_key"] = areas[f"{key}_key"].map(as_key).astype(object)
+    for key in MEASURES:
         areas[f"{key}_rate"] = areas[key] / areas["population"] * PER
     areas.index.name = "area"
 
@@ -359,6 +375,9 @@ def build_equity_report(
     order = list(present.cat.categories)
     groups = areas.groupby("group", observed=True)[["population", *MEASURES]].sum().reindex(order)
     groups["areas"] = areas.groupby("group", observed=True).size().reindex(order)
+    for key in MEASURES:  # a group is the union of its areas: the xor of their keys
+        groups[f"{key}_key"] = (areas.groupby("group", observed=True)[f"{key}_key"]
+                                .agg(combine_keys).reindex(order).astype(object))
     groups["description"] = [descriptions[g] for g in order]
     for key in MEASURES:
         groups[f"{key}_rate"] = groups[key] / groups["population"] * PER
@@ -395,7 +414,9 @@ def _trend_and_phases(snapshot, filters, area_group, groups, reference, measure,
     periods = sorted(pd.to_datetime(raw["period"]).dt.date.unique())
     full = pd.MultiIndex.from_product([periods, list(groups.index)], names=["period", "group"])
     raw["period"] = pd.to_datetime(raw["period"]).dt.date
-    trend = raw.set_index(["period", "group"])["count"].reindex(full, fill_value=0).reset_index()
+    indexed = raw.set_index(["period", "group"])
+    trend = indexed["count"].reindex(full, fill_value=0).reset_index()
+    trend["count_key"] = indexed["count_key"].reindex(full).map(as_key).astype(object).to_numpy()
     trend["population"] = trend["group"].map(groups["population"]).astype(float)
     trend["rate"] = trend["count"] / trend["population"] * PER
     trend = _add_ratios(trend, "period", reference)
@@ -403,7 +424,8 @@ def _trend_and_phases(snapshot, filters, area_group, groups, reference, measure,
         "After launch" if launch and p >= _period_start(launch, freq) else "Before launch"
         for p in trend["period"]
     ]
-    phases = trend.groupby(["phase", "group"], sort=False)[["count"]].sum().reset_index()
+    phases = (trend.groupby(["phase", "group"], sort=False)
+              .agg(count=("count", "sum"), count_key=("count_key", combine_keys)).reset_index())
     phases["population"] = phases["group"].map(groups["population"]).astype(float)
     phases["rate"] = phases["count"] / phases["population"] * PER
     phases = _add_ratios(phases, "phase", reference)
@@ -429,18 +451,20 @@ def _add_ratios(frame: pd.DataFrame, by: str, reference: str) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-# --- safe to publish ----------------------------------------------------------------------------
+# --- published ---------------------------------------------------------------------------------
 @dataclass
 class PublicEquity:
-    """Display frames only: suppressed cells are text ("fewer than 11", "suppressed", "not shown").
+    """Display frames only, from published counts (``response_atlas.publish``): a suppressed
+    count is text ("fewer than 11"), every other public count is rounded, and every rate,
+    interval and ratio is computed from the published counts.
 
-    Numeric columns kept for charts and maps are NaN wherever the matching cell is hidden.
+    Numeric columns kept for charts and maps are NaN wherever the matching count is hidden.
     """
 
     area_table: pd.DataFrame  # display strings, one row per area
     area_values: pd.DataFrame  # index area: numeric rate per measure (NaN when hidden) + facts
     group_table: pd.DataFrame  # display strings, one row per group (selected measure)
-    group_chart: pd.DataFrame  # group, rate, rate_lo, rate_hi, ratio... (NaN when hidden)
+    group_chart: pd.DataFrame  # group, rate, rate_lo, rate_hi, ratio, ratio_lo, ratio_hi
     trend_table: pd.DataFrame  # display strings: period, group, count, rate, ratio
     trend_chart: pd.DataFrame  # period, group, ratio, ratio_lo, ratio_hi (NaN when hidden)
     phase_table: pd.DataFrame  # display strings: phase, group, count, rate, ratio
@@ -448,71 +472,70 @@ class PublicEquity:
     warnings: list[str]
 
 
-def protect_report(report: EquityReport, threshold: int = 10) -> dict[str, dict]:
-    """Suppression status of every published count, per measure.
-
-    For each measure: the areas, the groups and the total are one system of lines. For the chosen
-    measure the trend cells (period x group) and the before/after cells join the same system, so a
-    count hidden in one table cannot be recovered from another.
-    """
-    out: dict[str, dict] = {}
-    area_group = report.areas["group"].astype(str)
-    for key in MEASURES:
-        if key != report.measure or report.trend.empty:
-            out[key] = suppress_grouped(report.areas[key], {"group": area_group}, threshold)
-            continue
-        values: dict = {("unit", a): float(v) for a, v in report.areas[key].items()}
-        values[("total", "Total")] = float(report.areas[key].sum())
-        lines = []
-        for group, members in area_group.groupby(area_group, sort=False):
-            values[("group", group)] = float(report.groups.loc[group, key])
-            lines.append(Line(tuple(("unit", a) for a in members.index), ("group", group)))
-            cells = report.trend[report.trend["group"] == group]
-            for period, count in zip(cells["period"], cells["count"], strict=True):
-                values[("cell", period, group)] = float(count)
-            for phase, part in cells.groupby("phase", sort=False):
-                values[("phase", phase, group)] = float(part["count"].sum())
-                lines.append(Line(tuple(("cell", p, group) for p in part["period"]),
-                                  ("phase", phase, group)))
-            lines.append(Line(tuple(("cell", p, group) for p in cells["period"]), ("group", group)))
-            phase_keys = tuple(("phase", ph, group) for ph in cells["phase"].unique())
-            lines.append(Line(phase_keys, ("group", group)))
-        lines.append(Line(tuple(("group", g) for g in area_group.unique()), ("total", "Total")))
-        lines.append(Line(tuple(("unit", a) for a in report.areas.index), ("total", "Total")))
-        out[key] = protect_cells(values, lines, threshold)
-    return out
-
-
-def _ratio_text(ratio: float, lo: float, hi: float, hidden: bool, small: bool) -> tuple[str, str, str]:
+def _ratio_text(ratio: float, lo: float, hi: float, hidden: bool, small: bool,
+                audience: Audience) -> tuple[str, str, str]:
     if hidden:
-        return "not shown", "not shown", "A count is fewer than 11 or suppressed: no ratio."
+        return "not shown", "not shown", f"A count is {audience.small_label}: no ratio."
     if pd.isna(ratio):
         return "no value", "no value", "A count is zero: no ratio."
     note = "Small numbers: the range is wide, read with care." if small else ""
     return f"{ratio:.2f}", f"{lo:.2f} to {hi:.2f}", note
 
 
-def public_view(report: EquityReport, threshold: int = 10) -> PublicEquity:
-    """Turn a raw report into display frames with small counts hidden, plus plain headlines."""
-    status = protect_report(report, threshold)
-    hidden_label = small_label(threshold)
+def _rate_text(value: float, hidden: bool, fmt: str = "{:,.1f}") -> str:
+    return format_derived(value, hidden, fmt)
+
+
+def _published_rows(frame: pd.DataFrame, count: str, key: str, by: str | None,
+                    reference: str, audience: Audience) -> pd.DataFrame:
+    """``frame`` with ``published`` (the count through the publish step), ``p_rate`` and the
+    rate ratio vs ``reference`` (within each ``by`` value) from published counts."""
+    out = frame.copy()
+    out["published"] = [publish_count(c, k, audience) for c, k in
+                        zip(out[count], out[key], strict=True)]
+    out["p_rate"] = out["published"] / out["population"] * PER
+    ratios = []
+    for _, part in (out.groupby(by, sort=False) if by else [(None, out)]):
+        ref = part[part["group"] == reference]
+        b = float(ref["published"].iloc[0]) if len(ref) else math.nan
+        pop_b = float(ref["population"].iloc[0]) if len(ref) else 0.0
+        for idx, r in part.iterrows():
+            hidden = math.isnan(r["published"]) or math.isnan(b)
+            ratio = (math.nan,) * 3 if hidden else rate_ratio_ci(r["published"], r["population"],
+                                                                  b, pop_b)
+            ratios.append((idx, hidden, b, *ratio))
+    ratio_frame = pd.DataFrame(ratios, columns=["idx", "p_hidden", "p_ref", "p_ratio",
+                                                "p_ratio_lo", "p_ratio_hi"]).set_index("idx")
+    return out.join(ratio_frame)
+
+
+def public_view(report: EquityReport, audience: Audience) -> PublicEquity:
+    """Turn a raw report into published display frames plus plain headlines.
+
+    Every count goes through the publish step; rates, their exact Poisson 95% ranges and the
+    rate ratios with their ranges are computed from the published counts (rounding moves a
+    count by at most 4, small against those ranges for counts above the threshold)."""
     m = MEASURES[report.measure]
     warnings: list[str] = []
 
     # areas
     rows, values = [], []
+    any_hidden = False
     for area, r in report.areas.iterrows():
         row = {"Area": area, "Group": str(r["group"]), "Residents": f"{int(r['population']):,}",
                "Share Black": f"{r['pct_black']:.1f}%", "Share in poverty": f"{r['pct_poverty']:.1f}%"}
         vals = {"area": area, "pct_black": float(r["pct_black"]),
                 "pct_poverty": float(r["pct_poverty"])}
         for key, meas in MEASURES.items():
-            s = status[key][("unit", area)]
-            row[meas.label] = format_count(r[key], s, threshold)
-            row[f"{meas.label} per 1,000 residents"] = format_derived(r[f"{key}_rate"], s != SHOWN)
-            vals[f"{key}_rate"] = math.nan if s != SHOWN else float(r[f"{key}_rate"])
+            published = publish_count(r[key], r[f"{key}_key"], audience)
+            hidden = math.isnan(published)
+            any_hidden |= hidden
+            rate_value = published / r["population"] * PER
+            row[meas.label] = count_text(published, audience) if audience.public else int(published)
+            row[f"{meas.label} per 1,000 residents"] = _rate_text(rate_value, hidden)
+            vals[f"{key}_rate"] = math.nan if hidden else float(rate_value)
             vals[f"{key}_rate_text"] = row[f"{meas.label} per 1,000 residents"]
-        few = 0 < r["response_n"] <= threshold
+        few = audience.public and 0 < r["response_n"] <= audience.threshold
         row["Median minutes to arrival"] = format_derived(r["median_response_min"], few, "{:.0f}")
         rows.append(row)
         values.append(vals)
@@ -520,82 +543,82 @@ def public_view(report: EquityReport, threshold: int = 10) -> PublicEquity:
     area_values = pd.DataFrame(values).set_index("area") if values else pd.DataFrame()
 
     # groups, for the chosen measure
-    st_m = status[report.measure]
+    groups = report.groups.reset_index()
+    g_pub = _published_rows(groups, report.measure, f"{report.measure}_key", None,
+                            report.reference, audience) if len(groups) else groups
     g_rows, chart = [], []
-    for group, g in report.groups.iterrows():
-        s = st_m[("group", group)]
-        hidden = s != SHOWN
-        ref_hidden = st_m.get(("group", report.reference), SHOWN) != SHOWN
-        ratio = report.ratios.loc[group, (report.measure, "ratio")] if not report.ratios.empty else math.nan
-        lo = report.ratios.loc[group, (report.measure, "ratio_lo")] if not report.ratios.empty else math.nan
-        hi = report.ratios.loc[group, (report.measure, "ratio_hi")] if not report.ratios.empty else math.nan
-        ref_count = float(report.groups.loc[report.reference, report.measure]) if report.reference else 0
-        small = min(float(g[report.measure]), ref_count) < SMALL_FOR_RATIO
-        r_text, ci_text, note = _ratio_text(ratio, lo, hi, hidden or ref_hidden, small)
+    for _, g in g_pub.iterrows():
+        group = g["group"]
+        hidden = math.isnan(g["published"])
+        lo, hi = poisson_rate_ci(g["published"], g["population"]) if not hidden else (math.nan,) * 2
+        small = min(g["published"], g["p_ref"]) < SMALL_FOR_RATIO if not g["p_hidden"] else False
+        r_text, ci_text, note = _ratio_text(g["p_ratio"], g["p_ratio_lo"], g["p_ratio_hi"],
+                                            g["p_hidden"], small, audience)
         if group == report.reference:
             r_text, ci_text, note = "1.00", "reference", "Reference group"
-        few = 0 < g["response_n"] <= threshold
+        few = audience.public and 0 < g["response_n"] <= audience.threshold
         g_rows.append({
             "Group": group, "Areas": int(g["areas"]), "Residents": f"{int(g['population']):,}",
-            m.label: format_count(g[report.measure], s, threshold),
-            "Per 1,000 residents": format_derived(g[f"{report.measure}_rate"], hidden),
-            "95% range of the rate": "not shown" if hidden else
-            f"{g[f'{report.measure}_rate_lo']:.1f} to {g[f'{report.measure}_rate_hi']:.1f}",
+            m.label: count_text(g["published"], audience) if audience.public
+            else int(g["published"]),
+            "Per 1,000 residents": _rate_text(g["p_rate"], hidden),
+            "95% range of the rate": "not shown" if hidden else f"{lo:.1f} to {hi:.1f}",
             "Rate ratio vs reference": r_text, "95% range of the ratio": ci_text, "Note": note,
             "Median minutes to arrival": format_derived(g["median_response_min"], few, "{:.0f}"),
         })
-        keep = not hidden
-        keep_ratio = keep and not ref_hidden and r_text not in ("not shown", "no value")
+        keep_ratio = r_text not in ("not shown", "no value")
         chart.append({
-            "group": group,
-            "rate": g[f"{report.measure}_rate"] if keep else math.nan,
-            "rate_lo": g[f"{report.measure}_rate_lo"] if keep else math.nan,
-            "rate_hi": g[f"{report.measure}_rate_hi"] if keep else math.nan,
-            "ratio": ratio if keep_ratio else math.nan,
+            "group": group, "rate": math.nan if hidden else g["p_rate"],
+            "rate_lo": lo, "rate_hi": hi,
+            "ratio": g["p_ratio"] if keep_ratio else math.nan,
+            "ratio_lo": g["p_ratio_lo"] if keep_ratio else math.nan,
+            "ratio_hi": g["p_ratio_hi"] if keep_ratio else math.nan,
         })
     group_table = pd.DataFrame(g_rows)
-    group_chart = pd.DataFrame(chart, columns=["group", "rate", "rate_lo", "rate_hi", "ratio"])
+    group_chart = pd.DataFrame(chart, columns=["group", "rate", "rate_lo", "rate_hi", "ratio",
+                                               "ratio_lo", "ratio_hi"])
     if any(r.get("Note", "").startswith("Small") for r in g_rows):
         warnings.append("Some groups have fewer than 30 calls of this kind: their ratios are "
                         "uncertain (see the 95% ranges).")
 
-    trend_table, trend_chart = _public_periods(report.trend, "period", st_m, threshold, report)
-    phase_table, _ = _public_periods(report.phases, "phase", st_m, threshold, report)
-    headlines = headline_sentences(report, group_chart, group_table, threshold)
-    if hidden_label and any(hidden_label in str(v) for v in area_table.to_numpy().ravel()):
-        warnings.append(f"Counts from 1 to {threshold} are shown as \"{hidden_label}\"; cells "
-                        "marked \"suppressed\" are hidden so those counts cannot be worked out.")
+    trend_table, trend_chart = _public_periods(report.trend, "period", report, audience)
+    phase_table, _ = _public_periods(report.phases, "phase", report, audience)
+    headlines = headline_sentences(report, group_chart)
+    if audience.public and (any_hidden or group_chart["rate"].isna().any()):
+        warnings.append(f"Counts from 1 to {audience.threshold} are shown as "
+                        f"\"{audience.small_label}\"; rates and ratios built on them are not shown.")
+    if audience.public:
+        warnings.append(method_note(audience) + " The 95% ranges are computed from the rounded "
+                        "counts; rounding moves a count by at most 4.")
     return PublicEquity(area_table, area_values, group_table, group_chart, trend_table,
                         trend_chart, phase_table, headlines, warnings)
 
 
-def _public_periods(frame, by, st_m, threshold, report):
+def _public_periods(frame, by, report, audience):
     label = "Quarter" if report.freq == "quarter" else "Month"
     rows, chart = [], []
     if frame.empty:
         return pd.DataFrame(), pd.DataFrame(columns=["period", "group", "ratio", "ratio_lo", "ratio_hi"])
-    for _, r in frame.iterrows():
-        key = ("cell", r["period"], r["group"]) if by == "period" else ("phase", r["phase"], r["group"])
-        ref_key = (key[0], key[1], report.reference)
-        s = st_m.get(key, SHOWN)
-        hidden, ref_hidden = s != SHOWN, st_m.get(ref_key, SHOWN) != SHOWN
-        ref_count = frame[(frame[by] == r[by]) & (frame["group"] == report.reference)]["count"]
-        small = min(float(r["count"]), float(ref_count.iloc[0]) if len(ref_count) else 0) < SMALL_FOR_RATIO
-        r_text, ci_text, note = _ratio_text(r["ratio"], r["ratio_lo"], r["ratio_hi"],
-                                            hidden or ref_hidden, small)
+    pub = _published_rows(frame, "count", "count_key", by, report.reference, audience)
+    for _, r in pub.iterrows():
+        hidden = math.isnan(r["published"])
+        small = not r["p_hidden"] and min(r["published"], r["p_ref"]) < SMALL_FOR_RATIO
+        r_text, ci_text, note = _ratio_text(r["p_ratio"], r["p_ratio_lo"], r["p_ratio_hi"],
+                                            r["p_hidden"], small, audience)
         if r["group"] == report.reference:
             r_text, ci_text, note = "1.00", "reference", "Reference group"
         when = _period_label(r[by], report.freq) if by == "period" else r[by]
         rows.append({label if by == "period" else "Period": when, "Group": r["group"],
-                     MEASURES[report.measure].label: format_count(r["count"], s, threshold),
-                     "Per 1,000 residents": format_derived(r["rate"], hidden),
+                     MEASURES[report.measure].label: count_text(r["published"], audience)
+                     if audience.public else int(r["published"]),
+                     "Per 1,000 residents": _rate_text(r["p_rate"], hidden),
                      "Rate ratio vs reference": r_text, "95% range of the ratio": ci_text,
                      "Note": note})
         ok = r_text not in ("not shown", "no value")
         chart.append({"period": r[by] if by == "phase" else pd.Timestamp(r[by]),
-                      "group": r["group"], "ratio": r["ratio"] if ok else math.nan,
-                      "ratio_lo": r["ratio_lo"] if ok else math.nan,
-                      "ratio_hi": r["ratio_hi"] if ok else math.nan})
+                      "group": r["group"], "ratio": r["p_ratio"] if ok else math.nan,
+                      "ratio_lo": r["p_ratio_lo"] if ok else math.nan,
+                      "ratio_hi": r["p_ratio_hi"] if ok else math.nan})
     return pd.DataFrame(rows), pd.DataFrame(chart)
 
 
@@ -605,8 +628,7 @@ def _period_label(day: date, freq: str) -> str:
     return f"{day.year} Q{(day.month - 1) // 3 + 1}"
 
 
-def headline_sentences(report: EquityReport, group_chart: pd.DataFrame, group_table: pd.DataFrame,
-                       threshold: int = 10) -> list[str]:
+def headline_sentences(report: EquityReport, group_chart: pd.DataFrame) -> list[str]:
     """Plain sentences a non-specialist can repeat (only from figures that are shown)."""
     m = MEASURES[report.measure]
     if report.groups.empty:
@@ -624,8 +646,7 @@ def headline_sentences(report: EquityReport, group_chart: pd.DataFrame, group_ta
     if pd.isna(rate_t) or pd.isna(rate_r) or pd.isna(ratio):
         return [f"The numbers of {m.noun} in {desc_t} or in {desc_r} are too small to publish "
                 "a comparison."]
-    lo = report.ratios.loc[target, (report.measure, "ratio_lo")]
-    hi = report.ratios.loc[target, (report.measure, "ratio_hi")]
+    lo, hi = chart.loc[target, "ratio_lo"], chart.loc[target, "ratio_hi"]
     sentences = [
         f"In {desc_t}, there were {ratio:.1f} {m.noun} per 1,000 residents for every 1 in "
         f"{desc_r} ({rate_t:.1f} compared with {rate_r:.1f} per 1,000 residents).",
@@ -657,7 +678,8 @@ def definitions(report: EquityReport, snapshot_as_of: str | None = None) -> str:
         "same rate. The 95% range comes from the usual Poisson method "
         "(log ratio, standard error sqrt(1/a + 1/b)).",
         f"- **Program launch**: the first team contact in the data, {launch}.",
-        "- **Privacy**: counts from 1 to 10 are shown as \"fewer than 11\"; other cells marked "
-        "\"suppressed\" are hidden so those counts cannot be worked out from totals. Rates and "
-        "ratios built on hidden counts are not shown.",
+        "- **Privacy** (public view): counts from 1 to the threshold are shown as \"fewer than "
+        "...\"; every other count is rounded to a multiple of 5 (at random, but always the same "
+        "for the same calls), and rates, ranges and ratios are computed from the rounded counts. "
+        "Rates and ratios built on hidden counts are not shown.",
     ])

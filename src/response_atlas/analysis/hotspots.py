@@ -132,9 +132,12 @@ def hex_hotspots(
     return HotspotResult(table, method)
 
 
-def calls_hotspots(snapshot, filters, resolution: str = "fine") -> HotspotResult:
+def calls_hotspots(snapshot, filters, resolution: str = "fine", audience=None) -> HotspotResult:
     """Gi* on the filtered calls' hexagon counts (sensitive categories left out, as everywhere
-    below area level)."""
-    from response_atlas.analysis.calls import hex_counts
+    below area level); with an ``audience``, on the published counts (suppressed ones dropped)."""
+    from response_atlas.analysis.calls import hex_counts, publish_hexes
 
-    return hex_hotspots(hex_counts(snapshot, filters, resolution))
+    hexes = hex_counts(snapshot, filters, resolution)
+    if audience is not None:
+        hexes = publish_hexes(hexes, audience)
+    return hex_hotspots(hexes.drop(columns="calls_key", errors="ignore"))

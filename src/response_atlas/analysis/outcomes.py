@@ -36,14 +36,10 @@ import pandas as pd
 
 from response_atlas.analysis import trends
 from response_atlas.analysis.coverage import ELIGIBILITY
-from response_atlas.analysis.suppression import (
-    SHOWN,
-    TOTAL_LABEL,
-    Line,
-    format_count,
-    protect_cells,
-)
+from response_atlas.analysis.suppression import TOTAL_LABEL
 from response_atlas.filters import Filters, build_where
+from response_atlas.publish import Audience, count_text, definition_key, method_note, share
+from response_atlas.publish import publish_counts as publish_counts_of
 from response_atlas.schema import OUTCOME_LABELS, OUTCOMES, PROGRAM_LABELS, PROGRAMS
 from response_atlas.snapshot import Snapshot
 
@@ -526,103 +522,91 @@ def dvert_summary(snapshot: Snapshot, filters: Filters) -> DomesticViolence:
     )
 
 
-# --- publishing: suppression for public views -------------------------------------------------
+# --- publishing (response_atlas.publish: suppression and keyed rounding) -------------------
 @dataclass(frozen=True)
 class Published:
     """A table ready to show: display values (strings in public views), a hidden-cell mask and
-    chart numbers (NaN where hidden). The last display row is the total."""
+    chart numbers (the published counts, NaN where hidden). The last display row is the total."""
 
     display: pd.DataFrame
     hidden: pd.DataFrame
     chart: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
+    totals: dict[str, float] = field(default_factory=dict)  # published column totals
 
 
 def publish_counts(
     frame: pd.DataFrame,
     key: str,
     columns: Sequence[str],
-    public: bool,
-    threshold: int = 10,
-    row_sums: Sequence[tuple[Sequence[str], str]] = (),
+    audience: Audience,
+    scope: int = 0,
+    table: str = "",
     key_format=None,
 ) -> Published:
-    """Protect a count table whose column totals are published (a ``Total`` row is added).
+    """Publish a count table with a ``Total`` row added (the totals published on their own).
 
-    ``row_sums`` lists per-row identities ``(members, total)`` a reader could use, e.g. handled
-    without police + police backup + arrests = routed; cells pinned by them are hidden too.
-    In staff views (``public=False``) nothing is hidden.
+    Each cell's key is its place (``table``, column, row) mixed with ``scope``, the key of the
+    calls the filters select (:func:`response_atlas.publish.scope_key`): the same calls give
+    the same table. Staff (``audience.public`` False) get exact counts.
     """
     keys = [key_format(k) if key_format else k for k in frame[key]]
     rows: list[Hashable] = [*keys, TOTAL_LABEL]
-    values: dict[Hashable, float] = {}
-    for r, (_, rec) in zip(keys, frame.iterrows(), strict=True):
-        for c in columns:
-            values[(r, c)] = float(rec[c])
-    for c in columns:
-        values[(TOTAL_LABEL, c)] = float(frame[c].sum())
-    lines = [Line(tuple((r, c) for r in keys), (TOTAL_LABEL, c)) for c in columns]
-    for members, total in row_sums:
-        for r in rows:
-            lines.append(Line(tuple((r, m) for m in members), (r, total)))
-    status = protect_cells(values, lines, threshold) if public else dict.fromkeys(values, SHOWN)
+    raw = {c: [*(float(v) for v in frame[c]), float(frame[c].sum())] for c in columns}
+    published = {
+        c: publish_counts_of(raw[c], [definition_key(table, c, str(r), scope) for r in rows],
+                             audience)
+        for c in columns
+    }
+    hidden = pd.DataFrame({c: pd.isna(published[c]) for c in columns})
     labels = [COLUMN_LABELS.get(c, c) for c in columns]
-    hidden = pd.DataFrame(
-        [[status[(r, c)] != SHOWN for c in columns] for r in rows], columns=list(columns)
-    )
-    if public:
-        cells = [[format_count(values[(r, c)], status[(r, c)], threshold) for c in columns]
-                 for r in rows]
+    if audience.public:
+        cells = {label: [count_text(v, audience) for v in published[c]]
+                 for c, label in zip(columns, labels, strict=True)}
     else:
-        cells = [[int(values[(r, c)]) for c in columns] for r in rows]
+        cells = {label: [int(v) for v in published[c]]
+                 for c, label in zip(columns, labels, strict=True)}
     display = pd.DataFrame(cells, columns=labels)
     display.insert(0, COLUMN_LABELS.get(key, key.capitalize()), [str(r) for r in rows])
     chart = frame.copy().reset_index(drop=True)
     for c in columns:
-        chart[c] = chart[c].astype("float64").where(~hidden[c].iloc[:-1].to_numpy())
-    notes = ()
-    if public and hidden.to_numpy().any():
-        notes = (f"Counts from 1 to {threshold} are shown as \"fewer than {threshold + 1}\"; "
-                 "\"suppressed\" cells are hidden so that small counts cannot be worked out.",)
-    return Published(display, hidden, chart, notes)
+        chart[c] = published[c][:-1]
+    notes = (method_note(audience),) if audience.public else ()
+    return Published(display, hidden, chart, notes,
+                     {c: float(published[c][-1]) for c in columns})
 
 
 def publish_monthly(
     monthly: pd.DataFrame,
     columns: Sequence[str],
-    public: bool,
-    threshold: int = 10,
-    row_sums: Sequence[tuple[Sequence[str], str]] = (),
+    audience: Audience,
+    scope: int = 0,
+    table: str = "",
 ) -> Published:
     """:func:`publish_counts` for a monthly frame; adds a 'Partial month' column to the display."""
-    pub = publish_counts(
-        monthly, trends.MONTH, columns, public, threshold, row_sums, key_format=trends.month_label
-    )
+    pub = publish_counts(monthly, trends.MONTH, columns, audience, scope, table,
+                         key_format=trends.month_label)
     display = pub.display
     partial = [
         f"partial ({r.days_covered} of {r.days_in_month} days)" if r.partial else ""
         for r in monthly.itertuples()
     ]
     display["Partial month"] = [*partial, ""]
-    return Published(display, pub.hidden, pub.chart, pub.notes)
+    return Published(display, pub.hidden, pub.chart, pub.notes, pub.totals)
 
 
-# per-row identity of the funnel: handled + backup + arrests = routed (one outcome per call)
-FUNNEL_ROW_SUMS = ((("handled_without_police", "police_backup", "arrests"), "routed"),)
+def published_total(pub: Published, column: str) -> float:
+    """The published total of ``column`` (NaN when suppressed)."""
+    return pub.totals[column]
 
 
-def hidden_totals(pub: Published) -> dict[str, bool]:
-    """Whether each column's total (the last row) is hidden."""
-    return {c: bool(pub.hidden[c].iloc[-1]) for c in pub.hidden.columns}
-
-
-def rate_text(num: int, den: int, hidden: bool, digits: int = 0) -> str:
-    """A percentage for display; 'not shown' when it would reveal a hidden count."""
-    if hidden:
-        return "not shown"
-    if not den:
+def published_rate_text(pub: Published, num: str, den: str, digits: int = 0) -> str:
+    """``num / den`` of two published totals as a percentage (see :func:`rate_text`)."""
+    part, whole = published_total(pub, num), published_total(pub, den)
+    if whole == 0:
         return "no calls"
-    return f"{100.0 * num / den:.{digits}f}%"
+    value = share(part, whole)
+    return "not shown" if value != value else f"{100.0 * value:.{digits}f}%"
 
 
 def program_label(program: str) -> str:

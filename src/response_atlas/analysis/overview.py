@@ -1,7 +1,8 @@
 """The Overview page's figures: calls, eligibility, repeat locations, team coverage, monthly trends.
 
-Pure (no streamlit). :func:`compute_overview` returns raw counts (cacheable, staff-grade);
-:func:`overview_metrics` formats them for a role, suppressing small counts in public views.
+Pure (no streamlit). :func:`compute_overview` returns raw counts with their cell keys
+(cacheable, staff-grade); :func:`overview_metrics`, :func:`published_monthly` and
+:func:`busiest_areas` publish them for an audience (``response_atlas.publish``).
 
 Definitions (also stated on the About page):
 
@@ -21,10 +22,19 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from response_atlas.analysis.calls import suppress_columns, suppressed_mask
+from response_atlas.analysis.calls import text_columns
 from response_atlas.analysis.repeats import RepeatRule, count_repeat_locations
 from response_atlas.filters import Filters, build_where
-from response_atlas.privacy import SUPPRESSED_LABEL, is_suppressed
+from response_atlas.publish import (
+    Audience,
+    combine_keys,
+    count_text,
+    definition_key,
+    key_sql,
+    publish_count,
+    publish_counts,
+    share,
+)
 from response_atlas.schedule import ScheduleError, parse_schedule
 from response_atlas.schema import zone_key_ids
 from response_atlas.snapshot import Snapshot, call_column_sql
@@ -48,7 +58,8 @@ class OverviewResult:
     hours_applied: bool  # False when no zone schedule could be read
     zone_programs: tuple[str, ...]
     data_as_of: str
-    monthly: pd.DataFrame = field(repr=False)  # month, calls, eligible, eligible_on_duty
+    monthly: pd.DataFrame = field(repr=False)  # month, calls, eligible, eligible_on_duty (+ keys)
+    keys: dict = field(default_factory=dict, repr=False)  # cell key per count (publish.py)
 
 
 @dataclass(frozen=True)
@@ -63,15 +74,22 @@ class Metric:
     suppressed: bool = False
 
 
+ELIGIBLE_COUNT = "count(*) FILTER (WHERE tier = ?)"
+COUNTS_SQL = (f"count(*) AS calls, {key_sql('count(*)')} AS calls_key, "
+              f"{ELIGIBLE_COUNT} AS eligible, {key_sql(ELIGIBLE_COUNT)} AS eligible_key")
+
+
 def count_calls(snapshot: Snapshot, filters: Filters) -> tuple[int, int]:
     """``(calls, eligible)`` matching ``filters``."""
-    where, params = build_where(filters)
-    row = snapshot.query(
-        f"SELECT count(*) AS calls, count(*) FILTER (WHERE tier = ?) AS eligible "
-        f"FROM calls WHERE {where}",
-        [ELIGIBLE_TIER, *params],
-    ).iloc[0]
+    row = _count_row(snapshot, filters)
     return int(row["calls"]), int(row["eligible"])
+
+
+def _count_row(snapshot: Snapshot, filters: Filters) -> pd.Series:
+    """Calls and eligible calls with their cell keys."""
+    where, params = build_where(filters)
+    return snapshot.query(f"SELECT {COUNTS_SQL} FROM calls WHERE {where}",
+                          [ELIGIBLE_TIER, ELIGIBLE_TIER, *params]).iloc[0]
 
 
 def _team_zones(snapshot: Snapshot) -> tuple[pd.DataFrame, tuple[str, ...]]:
@@ -85,15 +103,18 @@ def _team_zones(snapshot: Snapshot) -> tuple[pd.DataFrame, tuple[str, ...]]:
     return chosen, tuple(sorted(chosen["program"].astype(str).unique()))
 
 
-def eligible_coverage(snapshot: Snapshot, filters: Filters) -> tuple[int, int, bool, pd.DataFrame]:
-    """``(in_zone, on_duty, hours_applied, monthly_on_duty)`` for eligible calls.
+def eligible_coverage(snapshot: Snapshot, filters: Filters,
+                      keys: dict | None = None) -> tuple[int, int, bool, pd.DataFrame]:
+    """``(in_zone, on_duty, hours_applied, monthly_on_duty)`` for eligible calls; the cell keys
+    of ``in_zone`` and ``on_duty`` go into ``keys`` when given.
 
     Calls are grouped by zone set, weekday and minute of day in DuckDB first, so the schedule
     check runs on at most a few thousand rows whatever the call volume.
     """
     zones, _ = _team_zones(snapshot)
     empty_monthly = pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"),
-                                  "eligible_on_duty": pd.Series(dtype="int64")})
+                                  "eligible_on_duty": pd.Series(dtype="int64"),
+                                  "eligible_on_duty_key": pd.Series(dtype="uint64")})
     if zones.empty:
         return 0, 0, False, empty_monthly
     schedules = {}
@@ -123,7 +144,8 @@ def eligible_coverage(snapshot: Snapshot, filters: Filters) -> tuple[int, int, b
     zone_key = call_column_sql(snapshot, "zone_key")  # one text per zone set (made at refresh)
     grouped = snapshot.query(
         f"""SELECT {zone_key} AS zone_key, call_month AS month, weekday,
-                   {stretch} AS minute_of_day{date_col}, count(*) AS n
+                   {stretch} AS minute_of_day{date_col}, count(*) AS n,
+                   {key_sql('count(*)')} AS k
             FROM calls WHERE {where} AND tier = ? AND len(zone_ids) > 0
             GROUP BY ALL""",
         [*date_params, *params, ELIGIBLE_TIER],
@@ -144,11 +166,18 @@ def eligible_coverage(snapshot: Snapshot, filters: Filters) -> tuple[int, int, b
             grouped["weekday"].to_numpy(), grouped["minute_of_day"].to_numpy(), dates
         )
     n = grouped["n"].to_numpy()
+    k = grouped["k"].to_numpy(dtype="uint64")
+    duty_keys = np.where(on_duty, k, np.uint64(0))
     monthly = (
-        grouped.assign(eligible_on_duty=np.where(on_duty, n, 0))
-        .groupby("month", as_index=False)["eligible_on_duty"].sum()
+        grouped.assign(eligible_on_duty=np.where(on_duty, n, 0), eligible_on_duty_key=duty_keys)
+        .groupby("month", as_index=False)
+        .agg(eligible_on_duty=("eligible_on_duty", "sum"),
+             eligible_on_duty_key=("eligible_on_duty_key", combine_keys))
     )
     monthly["month"] = pd.to_datetime(monthly["month"])
+    if keys is not None:
+        keys["in_zone"] = combine_keys(k[in_zone])
+        keys["on_duty"] = combine_keys(duty_keys)
     return int(n[in_zone].sum()), int(n[on_duty].sum()), hours_applied, monthly
 
 
@@ -156,10 +185,9 @@ def monthly_counts(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
     """Calls and eligible calls per month in the filtered period (months with no calls are 0)."""
     where, params = build_where(filters)
     counts = snapshot.query(
-        f"""SELECT call_month AS month, count(*) AS calls,
-                   count(*) FILTER (WHERE tier = ?) AS eligible
+        f"""SELECT call_month AS month, {COUNTS_SQL}
             FROM calls WHERE {where} GROUP BY 1 ORDER BY 1""",
-        [ELIGIBLE_TIER, *params],
+        [ELIGIBLE_TIER, ELIGIBLE_TIER, *params],
     )
     months = pd.date_range(
         pd.Timestamp(filters.start).to_period("M").to_timestamp(),
@@ -168,7 +196,8 @@ def monthly_counts(snapshot: Snapshot, filters: Filters) -> pd.DataFrame:
     )
     counts["month"] = pd.to_datetime(counts["month"])
     frame = pd.DataFrame({"month": months}).merge(counts, on="month", how="left")
-    return frame.fillna({"calls": 0, "eligible": 0}).astype({"calls": "int64", "eligible": "int64"})
+    return frame.fillna({"calls": 0, "eligible": 0, "calls_key": 0, "eligible_key": 0}).astype(
+        {"calls": "int64", "eligible": "int64", "calls_key": "uint64", "eligible_key": "uint64"})
 
 
 def data_as_of(snapshot: Snapshot) -> str:
@@ -178,13 +207,17 @@ def data_as_of(snapshot: Snapshot) -> str:
 
 def compute_overview(snapshot: Snapshot, filters: Filters) -> OverviewResult:
     """Every Overview figure for ``filters`` (raw counts; see :func:`overview_metrics`)."""
-    calls, eligible = count_calls(snapshot, filters)
-    in_zone, on_duty, hours_applied, monthly_duty = eligible_coverage(snapshot, filters)
+    row = _count_row(snapshot, filters)
+    keys = {"calls": int(row["calls_key"]), "eligible": int(row["eligible_key"]),
+            # blocks are not calls: keyed by the calls the filters select (publish.scope_key)
+            "repeat": definition_key("repeat_locations", int(row["calls_key"]))}
+    in_zone, on_duty, hours_applied, monthly_duty = eligible_coverage(snapshot, filters, keys)
     monthly = monthly_counts(snapshot, filters).merge(monthly_duty, on="month", how="left")
     monthly["eligible_on_duty"] = monthly["eligible_on_duty"].fillna(0).astype("int64")
+    monthly["eligible_on_duty_key"] = monthly["eligible_on_duty_key"].fillna(0).astype("uint64")
     return OverviewResult(
-        calls=calls,
-        eligible=eligible,
+        calls=int(row["calls"]),
+        eligible=int(row["eligible"]),
         repeat_locations=count_repeat_locations(
             snapshot, filters, RepeatRule(REPEAT_THRESHOLD, REPEAT_WINDOW_DAYS)),
         eligible_in_zone=in_zone,
@@ -193,53 +226,50 @@ def compute_overview(snapshot: Snapshot, filters: Filters) -> OverviewResult:
         zone_programs=_team_zones(snapshot)[1],
         data_as_of=data_as_of(snapshot),
         monthly=monthly,
+        keys=keys,
     )
 
 
-# --- formatting and suppression ---------------------------------------------------------------
+# --- publishing ------------------------------------------------------------------------------
 
 
-def format_count(n: int, public: bool, threshold: int = 10) -> tuple[str, bool]:
-    """``(text, suppressed)``: counts 1..threshold read "fewer than 11" in public views."""
-    if public and is_suppressed(n, threshold):
-        return SUPPRESSED_LABEL if threshold == 10 else f"fewer than {threshold + 1}", True
-    return f"{n:,}", False
-
-
-def share_is_suppressed(part: int, whole: int, threshold: int = 10) -> bool:
-    """A share hides a small count when the part, the rest or the whole is from 1 to threshold."""
-    return any(is_suppressed(x, threshold) for x in (part, whole - part, whole))
-
-
-def format_share(part: int, whole: int, public: bool, threshold: int = 10) -> tuple[str, float | None, bool]:
-    """``(text, value, suppressed)`` for ``part / whole`` as a whole percentage."""
+def format_share(part: float, whole: float, audience: Audience) -> tuple[str, float | None, bool]:
+    """``(text, value, hidden)`` for ``part / whole`` of published counts, a whole percentage."""
     if whole == 0:
         return "no calls", None, False
-    if public and share_is_suppressed(part, whole, threshold):
+    value = share(part, whole)
+    if value != value:  # NaN: a count is suppressed
         return "too few calls to show", None, True
-    value = part / whole
     return f"{value:.0%}", value, False
 
 
-def overview_metrics(result: OverviewResult, public: bool, threshold: int = 10) -> list[Metric]:
-    """The four headline figures, in order, formatted for the role."""
-    calls_text, calls_sup = format_count(result.calls, public, threshold)
-    elig_text, elig_value, elig_sup = format_share(result.eligible, result.calls, public, threshold)
-    rep_text, rep_sup = format_count(result.repeat_locations, public, threshold)
+def overview_metrics(result: OverviewResult, audience: Audience) -> list[Metric]:
+    """The four headline figures, in order, published for ``audience``."""
+    keys = result.keys
+
+    def published(name: str, value: int) -> float:
+        return publish_count(value, keys.get(name, 0), audience)
+
+    calls, eligible = published("calls", result.calls), published("eligible", result.eligible)
+    repeat = published("repeat", result.repeat_locations)
+    elig_text, elig_value, elig_sup = format_share(eligible, calls, audience)
     if result.hours_applied:
-        cov_part, cov_help = result.eligible_on_duty, "inside a team zone while the team is on duty"
+        cov_part = published("on_duty", result.eligible_on_duty)
+        cov_help = "inside a team zone while the team is on duty"
     else:
-        cov_part, cov_help = result.eligible_in_zone, "inside a team zone (hours not applied)"
-    cov_text, cov_value, cov_sup = format_share(cov_part, result.eligible, public, threshold)
+        cov_part = published("in_zone", result.eligible_in_zone)
+        cov_help = "inside a team zone (hours not applied)"
+    cov_text, cov_value, cov_sup = format_share(cov_part, eligible, audience)
     teams = ", ".join(result.zone_programs) or "no team zones in this snapshot"
+    calls_sup, rep_sup = calls != calls, repeat != repeat
     return [
-        Metric("calls", "Calls in range", None if calls_sup else result.calls, calls_text,
-               "911 calls matching the filters.", calls_sup),
+        Metric("calls", "Calls in range", None if calls_sup else calls,
+               count_text(calls, audience), "911 calls matching the filters.", calls_sup),
         Metric("eligible", "Eligible for a crisis team", elig_value, elig_text,
                "Share of calls the triage rules mark 'alternative response'"
-               + ("." if public else f" ({result.eligible:,} calls)."), elig_sup),
-        Metric("repeat", "Repeat locations", None if rep_sup else result.repeat_locations,
-               rep_text,
+               + ("." if audience.public else f" ({result.eligible:,} calls)."), elig_sup),
+        Metric("repeat", "Repeat locations", None if rep_sup else repeat,
+               count_text(repeat, audience),
                f"Blocks with {REPEAT_THRESHOLD}+ calls within {REPEAT_WINDOW_DAYS} days "
                "(domestic violence and overdose calls not counted).", rep_sup),
         Metric("coverage", "Eligible, team on duty", cov_value, cov_text,
@@ -248,41 +278,35 @@ def overview_metrics(result: OverviewResult, public: bool, threshold: int = 10) 
     ]
 
 
-def suppress_series(values: pd.Series, public: bool, threshold: int = 10) -> pd.Series:
-    """Monthly counts for a sparkline: small counts become gaps (NaN) in public views."""
-    out = values.astype("float64")
-    if public:
-        out = out.mask((out > 0) & (out <= threshold))
-    return out
+def published_monthly(monthly: pd.DataFrame, audience: Audience) -> pd.DataFrame:
+    """The sparklines' data: ``month, calls`` (published, NaN = hidden) and the monthly shares
+    ``eligible`` and ``coverage`` from published counts (NaN where a count is hidden)."""
+    published = {c: publish_counts(monthly[c].tolist(), monthly[f"{c}_key"].tolist(), audience)
+                 for c in ("calls", "eligible", "eligible_on_duty")}
+    return pd.DataFrame({
+        "month": monthly["month"],
+        "calls": published["calls"],
+        "eligible": [share(p, w) for p, w in zip(published["eligible"], published["calls"],
+                                                 strict=True)],
+        "coverage": [share(p, w) for p, w in zip(published["eligible_on_duty"],
+                                                 published["eligible"], strict=True)],
+    })
 
 
-def monthly_share(part: pd.Series, whole: pd.Series, public: bool, threshold: int = 10) -> pd.Series:
-    """Monthly ``part / whole``; NaN where undefined, or where it would reveal a small count."""
-    share = part.astype("float64") / whole.where(whole > 0)
-    if public:
-        hide = [share_is_suppressed(int(p), int(w), threshold) for p, w in zip(part, whole, strict=True)]
-        share = share.mask(pd.Series(hide, index=share.index))
-    return share
-
-
-def busiest_areas(counts: pd.DataFrame, public: bool, threshold: int = 10,
+def busiest_areas(published: pd.DataFrame, audience: Audience,
                   n: int = BUSIEST_AREAS) -> pd.DataFrame:
     """The ``n`` areas with the most calls per 1,000 residents, as display text.
 
-    ``counts`` is :func:`response_atlas.analysis.calls.area_counts` (every area). Suppression is
-    decided over all areas (with its complementary cell, since the page shows the total), not
-    over the top ``n``. In public views areas whose count is hidden are ranked after the shown
-    ones, by name: ranking them by their true rate would hint at the hidden count.
+    ``published`` is :func:`response_atlas.analysis.calls.publish_area_counts` (every area):
+    ranks and rates come from published counts, and areas whose count is hidden are ranked
+    after the shown ones, by name (ranking them by their true rate would hint at the count).
     Columns ``Area, Calls, Calls per 1,000 residents``.
     """
-    ranked = counts[["area", "calls", "rate_per_1000"]].copy()
-    hidden = suppressed_mask(ranked["calls"], threshold) if public else pd.Series(False, ranked.index)
-    ranked["_hidden"] = hidden.to_numpy()
-    ranked["_rate"] = ranked["rate_per_1000"].where(~hidden)
-    ranked = ranked.sort_values(["_hidden", "_rate", "area"], ascending=[True, False, True],
+    ranked = published[["area", "calls", "rate_per_1000"]].copy()
+    ranked["_hidden"] = ranked["calls"].isna()
+    ranked = ranked.sort_values(["_hidden", "rate_per_1000", "area"], ascending=[True, False, True],
                                 na_position="last")
-    # threshold 0 hides nothing: staff get the same text formatting without suppression
-    shown = suppress_columns(ranked, "calls", ("rate_per_1000",), threshold if public else 0)
+    shown = text_columns(ranked, "calls", ("rate_per_1000",), audience, always_text=True)
     shown = shown.head(n)[["area", "calls", "rate_per_1000"]].reset_index(drop=True)
     return shown.rename(columns={"area": "Area", "calls": "Calls",
                                  "rate_per_1000": "Calls per 1,000 residents"})

@@ -12,6 +12,10 @@ complementary cell (labelled differently, because it is not small) is known to b
 
 Pure functions, no streamlit. Output is display strings plus a boolean mask: a suppressed cell's
 raw value never reaches a display frame.
+
+Public pages do not use complementary suppression any more: ``response_atlas.publish`` rounds
+every public count (keyed to its calls), so a total minus its shown parts is never exact. The
+functions here stay for exact tables that need it; :func:`format_derived` is shared.
 """
 
 from __future__ import annotations
@@ -31,17 +35,17 @@ RATE_HIDDEN_LABEL = "not shown"
 TOTAL_LABEL = "Total"
 
 
-def small_label(threshold: int = 10) -> str:
+def small_label(threshold: int) -> str:
     """The display text of a count from 1 to ``threshold``: "fewer than 11" by default."""
     return f"fewer than {threshold + 1}"
 
 
-def is_small(value: float, threshold: int = 10) -> bool:
+def is_small(value: float, threshold: int) -> bool:
     """True for counts from 1 to ``threshold`` (the cells primary suppression hides)."""
     return value is not None and not _isnan(value) and 0 < value <= threshold
 
 
-def primary_mask(counts: pd.DataFrame | pd.Series, threshold: int = 10):
+def primary_mask(counts: pd.DataFrame | pd.Series, threshold: int):
     """Boolean mask of the same shape: True where a count is from 1 to ``threshold``."""
     return (counts > 0) & (counts <= threshold)
 
@@ -57,7 +61,7 @@ class Line:
 def protect_cells(
     values: Mapping[Hashable, float],
     lines: Iterable[Line],
-    threshold: int = 10,
+    threshold: int,
 ) -> dict[Hashable, str]:
     """Status of every cell: ``"shown"``, ``"primary"`` or ``"complementary"``.
 
@@ -135,7 +139,7 @@ def _pick_complement(line: Line, values: Mapping, status: Mapping) -> Hashable |
     return None
 
 
-def format_count(value: float, status: str, threshold: int = 10) -> str:
+def format_count(value: float, status: str, threshold: int) -> str:
     """Display text of a count cell with its suppression status."""
     if status == PRIMARY:
         return small_label(threshold)
@@ -165,7 +169,7 @@ class SuppressedTable:
 
 def suppress_table(
     counts: pd.DataFrame,
-    threshold: int = 10,
+    threshold: int,
     margins: bool = True,
     total_label: str = TOTAL_LABEL,
 ) -> SuppressedTable:
@@ -208,7 +212,7 @@ def suppress_table(
 def suppress_grouped(
     counts: pd.Series,
     groupings: Mapping[str, pd.Series],
-    threshold: int = 10,
+    threshold: int,
     total_label: str = TOTAL_LABEL,
 ) -> dict[Hashable, str]:
     """Statuses for one count per unit (e.g. per area), its group subtotals and the grand total.
@@ -250,6 +254,6 @@ def _isnan(value: object) -> bool:
         return False
 
 
-def format_counts(values: Sequence[float], statuses: Sequence[str], threshold: int = 10) -> list[str]:
+def format_counts(values: Sequence[float], statuses: Sequence[str], threshold: int) -> list[str]:
     """:func:`format_count` over parallel sequences."""
     return [format_count(v, s, threshold) for v, s in zip(values, statuses, strict=True)]

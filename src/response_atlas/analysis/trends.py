@@ -21,6 +21,8 @@ from datetime import date
 
 import pandas as pd
 
+from response_atlas.publish import Audience, count_text
+
 MONTH = "month"
 PARTIAL_COLUMNS = ("days_covered", "days_in_month", "partial")
 
@@ -128,44 +130,40 @@ def month_label(month: pd.Timestamp | date) -> str:
     return pd.Timestamp(month).strftime("%b %Y")
 
 
-def count_text(value: int, public: bool, threshold: int = 10) -> str:
-    """A count in words for a sentence; 1..threshold becomes "fewer than 11" in public views."""
-    if public and 0 < value <= threshold:
-        return f"fewer than {threshold + 1}"
-    return f"{int(value):,}"
-
-
 def summarize_trend(
     label: str,
-    monthly: pd.DataFrame,
+    published: pd.DataFrame,
     column: str,
+    total: float,
+    audience: Audience,
     launch: pd.Timestamp | None = None,
     program: str = "the program",
-    public: bool = False,
-    threshold: int = 10,
 ) -> str:
-    """One plain-language sentence: the figure, the before/after change and the caveats."""
+    """One plain-language sentence: the figure, the before/after change and the caveats.
+
+    ``published`` is the monthly frame as published (NaN = a suppressed month) and ``total``
+    the published total: the sentence says nothing the published table does not."""
+    monthly = published
     if monthly.empty:
         return f"{label}: no data in the selected period."
     first, last = monthly[MONTH].iloc[0], monthly[MONTH].iloc[-1]
     span = month_label(first) if first == last else f"{month_label(first)} to {month_label(last)}"
-    total = int(monthly[column].sum())
-    parts = [f"{label}: {count_text(total, public, threshold)} from {span}."]
+    parts = [f"{label}: {count_text(total, audience)} from {span}."]
     if total == 0:
         return parts[0]
-    ba = before_after(monthly, column, launch)
     if launch is not None:
         start_text = f"{program} started in {month_label(launch)}"
-        hidden = public and (
-            0 < ba.total_before <= threshold or 0 < ba.total_after <= threshold
-        )
+        full = monthly[~monthly["partial"]] if "partial" in monthly else monthly
+        hidden = bool(full[column].isna().any())
+        ba = before_after(monthly.fillna({column: 0}), column, launch)
         if ba.months_before and ba.months_after and not hidden:
             parts.append(
                 f"{ba.mean_before:,.1f} a month before {start_text}, "
                 f"{ba.mean_after:,.1f} a month since (full months only)."
             )
         elif hidden:
-            parts.append(f"{start_text}; averages are not shown because the counts are small.")
+            parts.append(f"{start_text}; averages are not shown because some monthly counts "
+                         "are small.")
         else:
             parts.append(f"{start_text}; there are not enough full months on both sides to compare.")
     caveats = []
@@ -177,8 +175,8 @@ def summarize_trend(
         )
         word = "is a partial month" if len(partial) == 1 else "are partial months"
         caveats.append(f"{described} {word}, left out of averages")
-    if public and ((monthly[column] > 0) & (monthly[column] <= threshold)).any():
-        caveats.append(f"monthly counts from 1 to {threshold} are hidden in public views")
+    if monthly[column].isna().any():
+        caveats.append(f"monthly counts from 1 to {audience.threshold} are hidden in public views")
     if caveats:
         parts.append("Note: " + "; ".join(caveats) + ".")
     return " ".join(parts)

@@ -11,8 +11,9 @@ from datetime import date, timedelta
 import streamlit as st
 
 from response_atlas.config import Settings
-from response_atlas.filters import Filters, describe_filters, filters_from_params
+from response_atlas.filters import Filters, describe_filters, filters_from_params, snap_public
 from response_atlas.pages_registry import PUBLIC
+from response_atlas.publish import Audience
 from response_atlas.schema import CATEGORIES, CATEGORY_LABELS, TIER_LABELS, TIERS
 from response_atlas.snapshot import Snapshot
 from response_atlas.store import get_settings, get_snapshot
@@ -32,6 +33,17 @@ class PageContext:
     @property
     def is_staff(self) -> bool:
         return self.role != PUBLIC
+
+    @property
+    def audience(self) -> Audience:
+        """Who the page publishes for: the one object every publish step takes."""
+        return Audience(public=not self.is_staff, threshold=self.settings.suppress_below)
+
+    def narrowed(self, **changes) -> Filters:
+        """The filters with some fields changed (a page's own hours, days or periods), snapped
+        to the public grid again for a public session."""
+        filters = self.filters.with_(**changes)
+        return filters if self.is_staff else snap_public(filters)
 
 
 def default_filters(snapshot: Snapshot) -> Filters:
@@ -104,6 +116,12 @@ def build_context(role: str) -> PageContext:
     settings = get_settings()
     snapshot = get_snapshot(settings)
     filters = render_sidebar_filters(snapshot)
+    if role == PUBLIC:
+        snapped = snap_public(filters)
+        if (snapped.start, snapped.end) != (filters.start, filters.end):
+            st.sidebar.caption("Public views count whole calendar months: the dates are widened "
+                               f"to {snapped.start:%d %b %Y} to {snapped.end:%d %b %Y}.")
+        filters = snapped
     presentation = st.sidebar.toggle(
         "Presentation mode", key="present", bind="query-params",
         help="Larger type and fewer controls, for a projector. Filters are stated under titles.",

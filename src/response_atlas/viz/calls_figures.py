@@ -1,7 +1,8 @@
 """Figures for the calls map page: the layered folium map, the difference map, plotly charts.
 
-Pure builders (no streamlit). Inputs are the small frames from ``analysis.calls`` and
-``analysis.hotspots``; public views pass ``public=True`` and get counts from 1 to 10 hidden.
+Pure builders (no streamlit). Inputs are the *published* frames from ``analysis.calls``
+(``publish_*``: a suppressed count is NaN, every other public count already rounded) and
+``analysis.hotspots``; a figure only draws and labels what it is given.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import plotly.graph_objects as go
 from response_atlas.analysis.calls import (
     area_counts,
     hex_counts,
-    public_hexes,
-    suppressed_mask,
+    publish_area_counts,
+    publish_hexes,
 )
 from response_atlas.analysis.hotspots import CLASS_LABELS, HotspotResult, hex_hotspots
+from response_atlas.config import load_settings
 from response_atlas.filters import WEEKDAY_NAMES, Filters
-from response_atlas.privacy import SUPPRESSED_LABEL, escape_text
+from response_atlas.privacy import escape_text
+from response_atlas.publish import Audience, count_text
 from response_atlas.schema import CATEGORY_LABELS, TIER_LABELS
 from response_atlas.snapshot import Snapshot
 from response_atlas.viz import maps
@@ -52,15 +55,14 @@ def _fmt_rate(v: float) -> str:
 
 
 def area_layer_frame(
-    areas: gpd.GeoDataFrame, counts: pd.DataFrame, measure: str, public: bool, threshold: int = 10
+    areas: gpd.GeoDataFrame, counts: pd.DataFrame, measure: str, audience: Audience
 ) -> gpd.GeoDataFrame:
-    """Areas joined to their counts with ``value`` (NaN where hidden) and tooltip text columns."""
+    """Areas joined to their published counts with ``value`` (NaN where hidden) and tooltips."""
     gdf = areas[["area", "geometry"]].merge(counts, on="area", how="inner")
-    hidden = suppressed_mask(gdf["calls"], threshold) if public else pd.Series(False, gdf.index)
+    hidden = gdf["calls"].isna()
     raw = gdf["calls"] if measure == "count" else gdf["rate_per_1000"]
     gdf["value"] = raw.astype(float).where(~hidden)
-    gdf["calls_text"] = [SUPPRESSED_LABEL if h else _fmt_count(c)
-                         for h, c in zip(hidden, gdf["calls"], strict=True)]
+    gdf["calls_text"] = [count_text(c, audience) for c in gdf["calls"]]
     gdf["rate_text"] = ["not shown" if h else _fmt_rate(r)
                         for h, r in zip(hidden, gdf["rate_per_1000"], strict=True)]
     return gdf
@@ -92,20 +94,20 @@ def build_calls_map(
     layers: Iterable[str] = ("areas",),
     hexes: pd.DataFrame | None = None,
     hotspots: HotspotResult | None = None,
-    public: bool = True,
+    audience: Audience | None = None,
     tiles: str | None = None,
-    threshold: int = 10,
 ) -> folium.Map:
     """The layered calls map: areas (count or rate), hexagons, heat from hexagon bins, hot spots.
 
-    Layers not chosen are not built at all (smaller HTML). In a public view, hexagons with 1-10
-    calls are not drawn and the heat uses only the hexagons that may be drawn.
+    ``counts`` and ``hexes`` are published frames (suppressed hexagons already dropped, so the
+    heat uses only the hexagons that may be drawn). Layers not chosen are not built at all.
     """
+    audience = audience or Audience(public=False, threshold=0)
     layers = [layer for layer in LAYERS if layer in set(layers)]
     m = maps.base_map(maps.bounds_of(areas), tiles=tiles)
     offset = 0
     if "areas" in layers:
-        gdf = area_layer_frame(areas, counts, measure, public, threshold)
+        gdf = area_layer_frame(areas, counts, measure, audience)
         maps.add_choropleth(
             m, gdf, "value", MEASURE_LABELS[measure],
             {"area": "Area", "calls_text": "Calls", "rate_text": "Per 1,000 residents"},
@@ -113,8 +115,6 @@ def build_calls_map(
         )
         offset += 150
     shown_hexes = hexes if hexes is not None else pd.DataFrame({"h3_cell": [], "calls": []})
-    if public:
-        shown_hexes = public_hexes(shown_hexes, threshold)
     if "hexagons" in layers:
         hx = shown_hexes.assign(calls_text=shown_hexes["calls"].map(_fmt_count))
         maps.add_hexagons(m, hx, "calls", label="Calls per hexagon",
@@ -132,16 +132,12 @@ def build_calls_map(
 
 
 def difference_map(
-    areas: gpd.GeoDataFrame, comparison: pd.DataFrame, public: bool = True,
-    tiles: str | None = None, threshold: int = 10,
+    areas: gpd.GeoDataFrame, comparison: pd.DataFrame, tiles: str | None = None,
 ) -> folium.Map:
-    """Areas colored by the change in calls (blue fewer, orange/red more), from
-    ``period_comparison``; in public views areas with a hidden count in either period are gray."""
+    """Areas colored by the change in calls (blue fewer, orange/red more), from the published
+    ``period_comparison``; areas with a hidden count in either period are gray."""
     gdf = areas[["area", "geometry"]].merge(comparison, on="area", how="inner")
-    hidden = pd.Series(False, index=gdf.index)
-    if public:
-        hidden = suppressed_mask(gdf["calls_before"], threshold) | suppressed_mask(
-            gdf["calls_after"], threshold)
+    hidden = gdf["calls_before"].isna() | gdf["calls_after"].isna()
     gdf["value"] = gdf["change"].astype(float).where(~hidden)
     gdf["change_text"] = ["not shown" if h else f"{int(c):+,}"
                           for h, c in zip(hidden, gdf["change"], strict=True)]
@@ -177,15 +173,10 @@ def _diverging_colors(values: pd.Series, span: float) -> tuple[list[str], list[t
     return colors, items
 
 
-def hour_weekday_figure(matrix: pd.DataFrame, public: bool = True,
-                        threshold: int = 10) -> go.Figure:
-    """Hour-by-weekday heatmap (cividis); in public views cells with 1-10 calls are blank."""
+def hour_weekday_figure(matrix: pd.DataFrame, audience: Audience) -> go.Figure:
+    """Hour-by-weekday heatmap (cividis) of published counts; suppressed cells are blank."""
     z = matrix.astype(float)
-    text = matrix.map(_fmt_count)
-    if public:
-        small = (matrix > 0) & (matrix <= threshold)
-        z = z.mask(small)
-        text = text.mask(small, SUPPRESSED_LABEL)
+    text = matrix.map(lambda v: count_text(v, audience))
     fig = go.Figure(go.Heatmap(
         z=z.to_numpy(), x=list(WEEKDAY_NAMES), y=[f"{h:02d}:00" for h in matrix.index],
         text=text.to_numpy(), hovertemplate="%{x} %{y}: %{text} calls<extra></extra>",
@@ -202,14 +193,11 @@ def hour_weekday_figure(matrix: pd.DataFrame, public: bool = True,
     return fig
 
 
-def monthly_trend_figure(trend: pd.DataFrame, public: bool = True,
-                         threshold: int = 10) -> go.Figure:
-    """Calls per month, one line per call type (Okabe-Ito colors); hidden months are gaps."""
+def monthly_trend_figure(trend: pd.DataFrame) -> go.Figure:
+    """Published calls per month, one line per call type (Okabe-Ito); hidden months are gaps."""
     fig = go.Figure()
     for category, part in trend.groupby("category", sort=False):
         values = part["calls"].astype(float)
-        if public:
-            values = values.mask((values > 0) & (values <= threshold))
         fig.add_trace(go.Scatter(
             x=pd.to_datetime(part["call_month"]), y=values, mode="lines+markers",
             name=escape_text(CATEGORY_LABELS.get(category, category)),
@@ -222,14 +210,10 @@ def monthly_trend_figure(trend: pd.DataFrame, public: bool = True,
 
 
 def panel_bar(frame: pd.DataFrame, column: str, labels: dict[str, str], title: str,
-              public: bool = True, threshold: int = 10) -> go.Figure:
-    """A horizontal bar chart of ``frame[column, calls]`` (counts 1-10 hidden when public)."""
-    calls = frame["calls"].astype(float)
-    text = calls.map(_fmt_count)
-    if public:
-        hidden = suppressed_mask(frame["calls"], threshold)
-        calls = calls.mask(hidden, 0)
-        text = text.mask(hidden, SUPPRESSED_LABEL)
+              audience: Audience) -> go.Figure:
+    """A horizontal bar chart of published ``frame[column, calls]`` (hidden bars drawn empty)."""
+    text = frame["calls"].map(lambda v: count_text(v, audience))
+    calls = frame["calls"].astype(float).fillna(0)
     names = [escape_text(labels.get(str(v), str(v))) for v in frame[column]]
     colors = [CATEGORY_COLORS.get(str(v), "#0072B2") for v in frame[column]]
     fig = go.Figure(go.Bar(x=calls, y=names, orientation="h", text=text, marker_color=colors,
@@ -253,8 +237,10 @@ def calls_map_html_bytes(
 ) -> int:
     """Build the page's map for ``filters`` and return its HTML size (for the benchmark)."""
     layers = list(layers)
-    counts = area_counts(snapshot, filters)
+    audience = Audience(public=public, threshold=load_settings().suppress_below)
+    counts = publish_area_counts(area_counts(snapshot, filters), audience)
     hexes = hex_counts(snapshot, filters)
     spots = hex_hotspots(hexes) if "hotspots" in layers else None
-    m = build_calls_map(snapshot.areas, counts, measure, layers, hexes, spots, public=public)
+    m = build_calls_map(snapshot.areas, counts, measure, layers, publish_hexes(hexes, audience),
+                        spots, audience)
     return maps.map_html_bytes(m)
