@@ -32,8 +32,9 @@ from response_atlas.pages_registry import PAGES, PUBLIC
 from response_atlas.viz import assets
 from tests.e2e.conftest import (
     PROJECT_ROOT,
+    RUN_TIMEOUT_MS,
+    SCREENSHOTS,
     login_as_staff,
-    screenshot,
     staff_env,
     wait_for_app,
 )
@@ -144,13 +145,13 @@ class RequestLog:
         return sorted({urlsplit(u.split(" ")[0]).netloc or u for u in self.foreign})
 
 
-def wait_for_maps(page) -> int:
-    """Wait until every map on the page has drawn its Leaflet container; return how many."""
+def wait_for_maps(page, timeout_ms: float) -> int:
+    """Wait until every map on the page has drawn its shapes; return how many maps."""
     count = page.locator(MAP_FRAME).count()
     for index in range(count):
         frame = page.frame_locator(MAP_FRAME).nth(index)
-        frame.locator(".leaflet-container").wait_for(state="attached")
-        frame.locator("path.leaflet-interactive").first.wait_for(state="attached")
+        frame.locator("path.leaflet-interactive").first.wait_for(state="attached",
+                                                                 timeout=timeout_ms)
     return count
 
 
@@ -162,17 +163,19 @@ def visit(page, log: RequestLog, title: str, maps_drawn: dict[str, int]) -> None
 
 
 def settle(page, log: RequestLog, label: str, maps_drawn: dict[str, int]) -> None:
-    """Wait for the run and the network to finish, check the documents, wait for the maps."""
+    """Wait for the run to finish and every map to draw, then check the documents.
+
+    A map draws only after its iframe has loaded every script and style sheet it names, so
+    drawn shapes mean that the page's requests have all been made (and recorded).
+    """
     wait_for_app(page)
-    try:
-        page.wait_for_load_state("networkidle")
+    try:  # once a foreign URL is known the maps may never draw: wait less
+        maps_drawn[label] = wait_for_maps(page, 5_000 if log.foreign else RUN_TIMEOUT_MS)
     except PlaywrightTimeoutError:
         if not log.foreign:
             raise
-        # a map stuck on an empty answer for a CDN file: the test fails on the list below anyway
+        # a map waiting for a CDN file that never came: the test fails on the list below
     log.check_documents(page, label)
-    if not log.foreign:
-        maps_drawn[label] = wait_for_maps(page)
 
 
 def test_readme_command_on_a_fresh_clone_contacts_no_other_host(browser, fresh_clone,
@@ -188,6 +191,10 @@ def test_readme_command_on_a_fresh_clone_contacts_no_other_host(browser, fresh_c
         page.goto(readme_server)
         wait_for_app(page, timeout_ms=FIRST_START_TIMEOUT_MS)  # first start builds the demo
         assert (fresh_clone / "data" / "snapshots").is_dir()
+        settle(page, log, "first start", maps_drawn)
+        # what a newcomer sees first (the README's screenshot is taken from this one)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "fresh-clone-overview.png"))
         for spec in PAGES:
             if spec.audience == PUBLIC:
                 visit(page, log, spec.title, maps_drawn)
@@ -206,7 +213,6 @@ def test_readme_command_on_a_fresh_clone_contacts_no_other_host(browser, fresh_c
         page.get_by_text("Add a team on a zone drawn on the map").click()
         page.get_by_text("Draw the new zone with the polygon").wait_for()
         settle(page, log, "draw tool", maps_drawn)
-        screenshot(page, "fresh-clone-last-page")
     finally:
         context.close()
     print("hosts contacted besides the app:", log.foreign_hosts() or "none")
@@ -219,6 +225,6 @@ def test_readme_command_on_a_fresh_clone_contacts_no_other_host(browser, fresh_c
     for asset in (assets.LEAFLET_JS, assets.HEAT_JS, assets.DRAW_JS):  # map, heat layer, draw tool
         assert asset in loaded, f"{asset} was never loaded"
     # every map page drew its shapes from the app's own copies of Leaflet
-    for title in ("Overview", "Calls map", "Equity", "Coverage and gaps", "heat layer",
+    for title in ("first start", "Overview", "Calls map", "Equity", "Coverage and gaps", "heat layer",
                   "draw tool"):
         assert maps_drawn.get(title, 0) >= 1, f"no map drawn on {title}: {maps_drawn}"
