@@ -37,7 +37,6 @@ class Settings:
     suppress_below: int = 10
     keep_snapshots: int = 5
     tiles: str = ""
-    allow_cdn: bool = False
     staff_roles: tuple[str, ...] = field(default=("staff",))
 
     @property
@@ -57,7 +56,6 @@ def load_settings(data_dir: str | Path | None = None) -> Settings:
         suppress_below=int(os.environ.get("ATLAS_SUPPRESS_BELOW", "10")),
         keep_snapshots=int(os.environ.get("ATLAS_KEEP_SNAPSHOTS", "5")),
         tiles=os.environ.get("ATLAS_TILES", ""),
-        allow_cdn=cdn_allowed(),
     )
 
 
