@@ -12,9 +12,13 @@ from response_atlas.ui.context import build_context
 from response_atlas.ui.layout import apply_presentation_mode, ensure_data
 from response_atlas.ui.saved_views import render_sidebar_extras
 
+# A file in the repository, not ":material/...:" (Streamlit points that favicon at Google's font
+# host): Streamlit inlines an SVG icon as a data: URL, so the icon costs no request at all.
+PAGE_ICON = Path(__file__).parent / "static" / "atlas-icon.svg"
+
 st.set_page_config(
     page_title="Community Response Atlas",
-    page_icon="🗺️",  # an emoji is drawn from a data: URL; a :material: icon is fetched from a CDN
+    page_icon=str(PAGE_ICON),
     layout="wide",
     initial_sidebar_state="expanded",
 )

@@ -16,6 +16,10 @@ Deployment (see deploy/README.md):
 - ``ATLAS_SIGNIN_HOURS``: how long a staff sign-in cookie lasts (10, a working day).
 - ``ATLAS_TRUST_PROXY``: ``1`` (default) takes the client address from the proxy's ``X-Real-IP``
   header when the request comes from this machine (the app listens on 127.0.0.1 behind nginx).
+
+Maps:
+- ``ATLAS_ALLOW_CDN``: ``1`` lets the maps load Leaflet from public CDNs when the copies shipped in
+  ``static/vendor/`` are missing (off by default: then the map area says the files are missing).
 """
 
 from __future__ import annotations
@@ -24,7 +28,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_CHECKOUT = Path(__file__).resolve().parents[2]
+# The folder holding app.py: the checkout when run from one (editable install, PYTHONPATH=src);
+# after a plain `pip install .` the package lives in site-packages, and the app is started with
+# `streamlit run app.py` from the checkout, so the working folder is the project.
+PROJECT_ROOT = _CHECKOUT if (_CHECKOUT / "app.py").is_file() else Path.cwd()
+_TRUE = frozenset({"1", "true", "yes", "on"})
 TIMEZONE = "America/New_York"
 EARLIEST_CALL_DEFAULT = "1990-01-01"
 # Ohio State Plane South (US feet): distances and point-in-polygon run in a projected CRS.
@@ -94,3 +103,8 @@ def load_settings(data_dir: str | Path | None = None) -> Settings:
 def earliest_call_date() -> str:
     """The first plausible call date (``ATLAS_EARLIEST_CALL``, default 1990-01-01)."""
     return os.environ.get("ATLAS_EARLIEST_CALL", "").strip() or EARLIEST_CALL_DEFAULT
+
+
+def cdn_allowed() -> bool:
+    """``ATLAS_ALLOW_CDN`` is set to 1/true/yes/on: an explicit opt-in, never a default."""
+    return os.environ.get("ATLAS_ALLOW_CDN", "").strip().lower() in _TRUE

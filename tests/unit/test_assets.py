@@ -1,7 +1,8 @@
-"""Map assets: local copies replace every CDN link; without them folium's CDN links stay."""
+"""Map assets: the committed copies replace every CDN link; CDNs only when ATLAS_ALLOW_CDN opts in."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import folium
@@ -70,7 +71,7 @@ def _all_links(m: folium.Map) -> list[str]:
 
 
 def test_local_assets_replace_every_cdn_link(fake_vendor):
-    assert assets.apply_local_assets(fake_vendor) is True
+    assert assets.apply_local_assets(fake_vendor, allow_cdn=True) == assets.LOCAL
     m = _map_with_everything()
     html = m.get_root().render()
     assert not CDN_PATTERN.search(html)
@@ -83,12 +84,43 @@ def test_local_assets_replace_every_cdn_link(fake_vendor):
     assert "bindTooltip" in html and "bindPopup" in html
 
 
-def test_missing_vendor_falls_back_to_cdn_without_unused_links(tmp_path):
+def test_missing_vendor_uses_cdn_only_when_allowed(tmp_path):
     assert assets.local_assets_available(tmp_path) is False
-    assert assets.apply_local_assets(tmp_path) is False
+    assert assets.apply_local_assets(tmp_path, allow_cdn=True) == assets.CDN
     html = _map_with_everything().get_root().render()
     assert "cdn.jsdelivr.net/npm/leaflet@" in html
     assert "bootstrap" not in html and "awesome" not in html and "fontawesome" not in html
+
+
+def test_missing_vendor_without_cdn_renders_no_asset_link(tmp_path, monkeypatch):
+    monkeypatch.delenv("ATLAS_ALLOW_CDN", raising=False)
+    assert assets.apply_local_assets(tmp_path) == assets.MISSING
+    m = _map_with_everything()
+    html = m.get_root().render()
+    assert not re.search(r"<script[^>]+src=|<link[^>]+stylesheet", html)
+    assert _all_links(m) == []
+
+
+def test_cdn_opt_in_is_read_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATLAS_ALLOW_CDN", "1")
+    assert assets.apply_local_assets(tmp_path) == assets.CDN
+    monkeypatch.setenv("ATLAS_ALLOW_CDN", "no")
+    assert assets.apply_local_assets(tmp_path) == assets.MISSING
+
+
+def test_committed_copies_are_complete_and_the_pinned_versions():
+    """A fresh clone has every file, at the versions package.json pins."""
+    assert assets.local_assets_available()
+    pinned = json.loads((assets.PROJECT_ROOT / "package.json").read_text())["dependencies"]
+    head = (assets.VENDOR_DIR / "leaflet" / "leaflet.js").read_text()[:200]
+    assert f"Leaflet {pinned['leaflet']}," in head
+    head = (assets.VENDOR_DIR / "leaflet-draw" / "leaflet.draw.js").read_text()[:200]
+    assert f"Leaflet.draw {pinned['leaflet-draw']}," in head
+    assert pinned["leaflet.heat"] == "0.2.0"  # its file carries no version: bump it by hand
+    licences = (assets.VENDOR_DIR / "LICENSES.md").read_text()
+    assert all(f"{name} {version}" in licences for name, version in
+               (("Leaflet", pinned["leaflet"]), ("Leaflet.heat", pinned["leaflet.heat"]),
+                ("Leaflet.draw", pinned["leaflet-draw"])))
 
 
 def test_incomplete_vendor_is_not_used(fake_vendor):
@@ -108,11 +140,12 @@ def test_vendor_copies_from_node_modules(tmp_path):
             target.write_text(f"// {src}")
     dest = tmp_path / "vendor"
     written = assets.vendor_assets(node_modules, dest)
-    assert len(written) == len(assets.VENDOR_FILES) + 1
+    assert len(written) == len(assets.VENDOR_FILES)
     assert (dest / "leaflet" / "leaflet.js").read_text() == "// leaflet/dist/leaflet.js"
     assert (dest / "leaflet" / "images" / "layers.png").read_bytes() == b"png"
-    assert "window.$ = shim" in (dest / assets.JQUERY_SHIM_FILE).read_text()
-    assert assets.local_assets_available(dest)
+    # the shim is the atlas's own committed file, not copied from npm
+    assert not (dest / assets.JQUERY_SHIM_FILE).exists()
+    assert "window.$ = shim" in (assets.VENDOR_DIR / assets.JQUERY_SHIM_FILE).read_text()
 
 
 def test_vendor_reports_missing_sources(tmp_path):

@@ -1,15 +1,20 @@
-"""Map assets served by the app itself instead of a CDN (Leaflet and the plugins we use).
+"""Map assets served by the app itself, never by a CDN unless asked (Leaflet and the plugins we use).
 
-``npm ci`` fetches the pinned packages (``package.json``); ``python -m response_atlas.viz.assets
---vendor`` copies the needed files into the git-ignored ``static/vendor/``, which Streamlit serves
-at ``/app/static/vendor/...`` (``[server] enableStaticServing = true``). :func:`apply_local_assets`
-then points folium's ``Map``, ``HeatMap`` and ``Draw`` at those copies. Without the copies, folium's
-CDN links stay, minus what our maps never use (Bootstrap, glyphicons, awesome-markers, Font Awesome).
+The pinned files are committed in ``static/vendor/`` (licences in ``static/vendor/LICENSES.md``),
+so a fresh clone draws its maps with no extra step and no network; Streamlit serves them at
+``/app/static/vendor/...`` (``[server] enableStaticServing = true``). ``package.json`` pins the
+same versions: after changing one, ``npm ci`` and ``python -m response_atlas.viz.assets --vendor``
+copy the new files in (``scripts/vendor_assets.sh``). :func:`apply_local_assets` points folium's
+``Map``, ``HeatMap`` and ``Draw`` at the copies. Without them, folium's CDN links come back only
+when ``ATLAS_ALLOW_CDN`` opts in; otherwise no asset link is rendered and
+:data:`MISSING_MESSAGE` is what the map area shows. Our maps never use Bootstrap, glyphicons,
+awesome-markers or Font Awesome, so those links are dropped in every mode.
 
 jQuery is not loaded either: folium needs only ``$(html)[0]`` (``folium.Popup``) and
-``$(document).ready`` (``objects_to_stay_in_front``), which a 20-line local shim provides.
-streamlit-folium collects every element's ``default_js`` / ``default_css`` and loads them inside
-its component iframe, which has the app's origin, so absolute ``/app/static/...`` URLs resolve.
+``$(document).ready`` (``objects_to_stay_in_front``), which a 20-line local shim provides
+(``static/vendor/atlas/jquery-shim.js``). streamlit-folium collects every element's
+``default_js`` / ``default_css`` and loads them inside its component iframe, which has the app's
+origin, so absolute ``/app/static/...`` URLs resolve.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from pathlib import Path
 import folium
 from folium.plugins import Draw, HeatMap
 
-from response_atlas.config import PROJECT_ROOT
+from response_atlas.config import PROJECT_ROOT, cdn_allowed
 
 VENDOR_DIR = PROJECT_ROOT / "static" / "vendor"
 NODE_MODULES = PROJECT_ROOT / "node_modules"
@@ -52,28 +57,6 @@ PLUGIN_ASSETS: dict[str, dict[str, str]] = {
     "draw": {"js": DRAW_JS, "css": DRAW_CSS},
 }
 
-# Only what folium.Popup and objects_to_stay_in_front call: $(html)[0] and $(document).ready(fn).
-JQUERY_SHIM = """\
-/* Community Response Atlas: the two jQuery calls folium's templates make, without jQuery. */
-(function () {
-  if (window.jQuery) { return; }
-  function shim(arg) {
-    if (typeof arg === "string") {
-      var t = document.createElement("template");
-      t.innerHTML = arg.trim();
-      return Array.prototype.slice.call(t.content.childNodes);
-    }
-    return {
-      ready: function (fn) {
-        if (document.readyState !== "loading") { fn(); }
-        else { document.addEventListener("DOMContentLoaded", fn); }
-      }
-    };
-  }
-  window.$ = shim;
-})();
-"""
-
 # Links we never load: our maps use neither Bootstrap nor icon fonts nor awesome-markers.
 UNUSED_LINKS = frozenset(
     {"bootstrap", "bootstrap_css", "glyphicons_css", "awesome_markers",
@@ -92,26 +75,46 @@ def local_assets_available(vendor_dir: Path | None = None) -> bool:
     return all((root / rel).exists() for rel in (*VENDOR_FILES, JQUERY_SHIM_FILE))
 
 
-def apply_local_assets(vendor_dir: Path | None = None) -> bool:
-    """Point folium at the app's own copies when present; return True if they are used.
+LOCAL, CDN, MISSING = "local", "cdn", "missing"
+MISSING_MESSAGE = (
+    "This map cannot be drawn: the map library files that come with the atlas (Leaflet, in "
+    "static/vendor/) are missing from this installation. The rest of the page works. To fix "
+    "it, restore the folder from the repository (git checkout -- static/vendor) or run "
+    "bash scripts/vendor_assets.sh. Loading the files from public CDNs instead is possible "
+    "with ATLAS_ALLOW_CDN=1, but then every visitor's browser contacts those third parties."
+)
 
-    Without the copies, folium's CDN links stay for Leaflet, jQuery and the plugins, but the
-    unused Bootstrap / icon-font / awesome-markers links are dropped either way.
+
+def apply_local_assets(vendor_dir: Path | None = None, allow_cdn: bool | None = None) -> str:
+    """Point folium at the app's own copies; return the mode in use: LOCAL, CDN or MISSING.
+
+    Without the copies, folium's CDN links are used only when ``allow_cdn`` (default: the
+    ``ATLAS_ALLOW_CDN`` setting) opts in; otherwise every asset link is removed (MISSING), so
+    nothing reaches a third party and :func:`response_atlas.ui.map_view.show_map` says why.
     """
     if not local_assets_available(vendor_dir):
-        restore_cdn_assets()
-        return False
+        if cdn_allowed() if allow_cdn is None else allow_cdn:
+            restore_cdn_assets()
+            return CDN
+        remove_asset_links()
+        return MISSING
     folium.Map.default_js = [("leaflet", LEAFLET_JS), ("jquery", JQUERY_SHIM_JS)]
     folium.Map.default_css = [("leaflet_css", LEAFLET_CSS)]
     HeatMap.default_js = [("leaflet-heat.js", HEAT_JS)]
     HeatMap.default_css = []
     Draw.default_js = [("leaflet_draw_js", DRAW_JS)]
     Draw.default_css = [("leaflet_draw_css", DRAW_CSS)]
-    return True
+    return LOCAL
+
+
+def remove_asset_links() -> None:
+    """No asset links at all: files missing and no CDN allowed."""
+    for cls in _CDN_DEFAULTS:
+        cls.default_js, cls.default_css = [], []
 
 
 def restore_cdn_assets() -> None:
-    """folium's CDN links (minus the unused ones): the fallback when nothing is vendored."""
+    """folium's CDN links (minus the unused ones): only with ``ATLAS_ALLOW_CDN``."""
     for cls, (js, css) in _CDN_DEFAULTS.items():
         cls.default_js = [(n, u) for n, u in js if n not in UNUSED_LINKS]
         cls.default_css = [(n, u) for n, u in css if n not in UNUSED_LINKS]
@@ -120,7 +123,9 @@ def restore_cdn_assets() -> None:
 def vendor_assets(node_modules: Path | None = None, vendor_dir: Path | None = None) -> list[Path]:
     """Copy the pinned files from ``node_modules`` into ``vendor_dir``; return what was written.
 
-    Raises FileNotFoundError naming every missing source (run ``npm ci`` first).
+    The committed copies are what the app uses; this refreshes them after a version change in
+    ``package.json`` (the jQuery shim is the atlas's own file and is left as it is). Raises
+    FileNotFoundError naming every missing source (run ``npm ci`` first).
     """
     source_root = Path(node_modules or NODE_MODULES)
     target_root = Path(vendor_dir or VENDOR_DIR)
@@ -138,10 +143,6 @@ def vendor_assets(node_modules: Path | None = None, vendor_dir: Path | None = No
         else:
             shutil.copy2(source, target)
         written.append(target)
-    shim = target_root / JQUERY_SHIM_FILE
-    shim.parent.mkdir(parents=True, exist_ok=True)
-    shim.write_text(JQUERY_SHIM, encoding="utf-8")
-    written.append(shim)
     return written
 
 
@@ -162,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Vendored {len(written)} map assets into {args.dest or VENDOR_DIR}")
     if args.check or not args.vendor:
         ok = local_assets_available(args.dest)
-        print("map assets: local" if ok else "map assets: missing (maps fall back to CDNs)")
+        print("map assets: local" if ok else "map assets: missing (maps say so; ATLAS_ALLOW_CDN=1 "
+              "loads them from public CDNs)")
         return 0 if ok else 1
     return 0
 
