@@ -222,25 +222,35 @@ def summarize(run: dict, sessions: int, rss: dict, cpu_s: float, log_text: str) 
 # --- filter moves through the proxy (--proxy --duration) --------------------------------------
 
 SIDEBAR = '[data-testid="stSidebar"]'
+AREAS = f'{SIDEBAR} [data-testid="stMultiSelect"] >> nth=0'
 AREAS_INPUT = f'{SIDEBAR} [data-testid="stMultiSelect"] input'
+REMOVE_TAG = 'button[aria-label^="Remove "]'  # each chosen value's own remove button
 OPTION = '[role="option"]'
 # Notes the moment a run that started after __atlasMark() has finished, in the page's own clock.
 RUN_OBSERVER = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
+  const main = document.querySelector('[data-testid="stMain"]');
   if (window.__atlasObserved === app) return;
   window.__atlasObserved = app;
   window.__atlasMark = () => { window.__atlasRan = false; window.__atlasDone = null;
                                window.__atlasT0 = performance.now(); };
   window.__atlasMark();
+  const check = () => {
+    if (window.__atlasRan && window.__atlasDone === null
+        && app.getAttribute('data-test-script-state') === 'notRunning')
+      window.__atlasDone = performance.now();
+  };
   new MutationObserver((records) => {
     // a short run can start and end between two callbacks: the records keep the old values
     for (const r of records) if (r.oldValue === 'running') window.__atlasRan = true;
-    const state = app.getAttribute('data-test-script-state');
-    if (state === 'running') window.__atlasRan = true;
-    else if (state === 'notRunning' && window.__atlasRan && window.__atlasDone === null)
-      window.__atlasDone = performance.now();
+    if (app.getAttribute('data-test-script-state') === 'running') window.__atlasRan = true;
+    check();
   }).observe(app, {attributes: true, attributeOldValue: true,
                    attributeFilter: ['data-test-script-state']});
+  // a run answered from the caches can finish before the page ever shows "running": the
+  // page's content changing after the mark counts as the run too
+  new MutationObserver(() => { window.__atlasRan = true; check(); })
+    .observe(main, {childList: true, subtree: true, characterData: true});
 }"""
 FINISHED_MS = """() => window.__atlasDone !== null
   && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]')
@@ -251,15 +261,16 @@ async def move_filter(page, add: bool, choice: int, timeout_ms: float) -> float:
     """Add an area to the Areas filter (or take the last one off); seconds until finished."""
     await page.evaluate(RUN_OBSERVER)
     await page.evaluate("() => window.__atlasMark()")
-    box = page.locator(AREAS_INPUT).first
-    await box.click(timeout=timeout_ms)
     if add:
+        await page.locator(AREAS_INPUT).first.click(timeout=timeout_ms)
         options = page.locator(OPTION)
         await options.first.wait_for(timeout=timeout_ms)
         await options.nth(choice % await options.count()).click(timeout=timeout_ms)
+        await page.keyboard.press("Escape")
     else:
-        await page.keyboard.press("Backspace")  # the multiselect drops its last choice
-    await page.keyboard.press("Escape")
+        # the tag's own button: Backspace in the box was not always seen (a 180 s timeout in
+        # every other session of the 22:01 run)
+        await page.locator(AREAS).locator(REMOVE_TAG).last.click(timeout=timeout_ms)
     handle = await page.wait_for_function(FINISHED_MS, timeout=timeout_ms)
     return float(await handle.json_value()) / 1000
 
