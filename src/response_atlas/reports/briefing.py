@@ -16,7 +16,7 @@ from datetime import date
 import pandas as pd
 
 from response_atlas.analysis import outcomes as oc
-from response_atlas.analysis.calls import area_counts
+from response_atlas.analysis.calls import area_counts, publish_area_counts
 from response_atlas.analysis.coverage import (
     baseline_coverage,
     coverage_by_area,
@@ -39,6 +39,7 @@ from response_atlas.analysis.overview import (
 from response_atlas.analysis.repeats import RepeatRule, rank_repeat_locations, summarize_repeats
 from response_atlas.filters import Filters, describe_filters
 from response_atlas.pages_registry import PUBLIC, STAFF
+from response_atlas.publish import Audience, scope_key
 from response_atlas.schema import PROGRAM_LABELS, PROGRAMS
 from response_atlas.snapshot import Snapshot
 from response_atlas.viz.calls_figures import area_layer_frame
@@ -155,7 +156,7 @@ def headline_rows(snapshot: Snapshot, month: Month, view: Filters | None, public
             columns[name] = None
             continue
         result = compute_overview(snapshot, month_filters(m, view))
-        columns[name] = overview_metrics(result, public=public, threshold=threshold)
+        columns[name] = overview_metrics(result, Audience(public, threshold))
     rows = []
     for i, metric in enumerate(columns["this"]):
         rows.append({
@@ -170,11 +171,12 @@ def funnel_rows(snapshot: Snapshot, filters: Filters, public: bool,
                 threshold: int) -> tuple[list[dict], list[str], list[str]]:
     """The Outcomes page's funnel totals per program (its publish step, its sentence)."""
     funnel = oc.monthly_funnel(snapshot, filters)
+    audience, scope = Audience(public, threshold), scope_key(snapshot, filters)
     rows, sentences, notes = [], [], []
     for program in PROGRAMS:
         monthly = funnel[funnel["program"] == program].drop(columns="program").reset_index(drop=True)
-        pub = oc.publish_monthly(monthly, oc.FUNNEL_ALL_COLUMNS, public, threshold,
-                                 oc.FUNNEL_ROW_SUMS)
+        pub = oc.publish_monthly(monthly, oc.FUNNEL_ALL_COLUMNS, audience, scope,
+                                 f"funnel_{program}")
         rows.append({"program": oc.program_label(program),
                      **{c: oc.total_text(pub, c) for c in oc.FUNNEL_COLUMNS}})
         sentences.append(oc.summarize_funnel(oc.program_label(program), monthly, pub))
@@ -182,7 +184,7 @@ def funnel_rows(snapshot: Snapshot, filters: Filters, public: bool,
     return rows, sentences, notes
 
 
-def equity_section(snapshot: Snapshot, filters: Filters, threshold: int):
+def equity_section(snapshot: Snapshot, filters: Filters, audience: Audience):
     """The Equity page with its default choices: the first demographic in bands, 911 calls, by
     quarter, the first group as reference. The page shows ``public_view`` to everyone."""
     column = next(iter(DEMOGRAPHICS))
@@ -196,7 +198,7 @@ def equity_section(snapshot: Snapshot, filters: Filters, threshold: int):
     title = f"{MEASURES[measure].label} per 1,000 residents, by {by[0].lower()}{by[1:]}"
     if report.areas.empty or int(report.areas["calls"].sum()) == 0:
         return title, pd.DataFrame(columns=list(EQUITY_COLUMNS)), [], []
-    view = public_view(report, threshold)
+    view = public_view(report, audience)
     table = view.group_table[list(EQUITY_COLUMNS)]
     return title, table, list(view.headlines), list(view.warnings)
 
@@ -242,8 +244,8 @@ def _unique_notes(notes: list[str]) -> list[str]:
     """The pages' caveats once each (two pages word the small-count rule alike: keep the first)."""
     out: list[str] = []
     for note in notes:
-        if note not in out and not (note.startswith("Counts from 1 to")
-                                    and any(o.startswith("Counts from 1 to") for o in out)):
+        if note not in out and not any(note.startswith(p) and any(o.startswith(p) for o in out)
+                                       for p in ("Counts from 1 to", "Public counts:")):
             out.append(note)
     return out
 
@@ -259,11 +261,12 @@ def build_briefing(snapshot: Snapshot, month: Month, audience: str = PUBLIC,
     public = audience == PUBLIC
     filters = month_filters(month, view)
     headline, metrics = headline_rows(snapshot, month, view, public, threshold)
-    counts = area_counts(snapshot, filters)
+    published = Audience(public, threshold)
+    counts = publish_area_counts(area_counts(snapshot, filters), published)
     funnel, funnel_sentences, funnel_notes = funnel_rows(snapshot, filters, public, threshold)
     equity_title, equity, equity_sentences, equity_warnings = equity_section(
-        snapshot, filters, threshold)
-    calls_map = area_layer_frame(snapshot.areas, counts, "rate", public, threshold)
+        snapshot, filters, published)
+    calls_map = area_layer_frame(snapshot.areas, counts, "rate", published)
     caveats = _unique_notes([oc.NOT_DIVERSION_NOTE, *funnel_notes, *equity_warnings])
     if public and any(m.suppressed for m in metrics):
         caveats.append(f"Counts from 1 to {threshold} (and shares that would reveal one) are not "
@@ -273,7 +276,7 @@ def build_briefing(snapshot: Snapshot, month: Month, audience: str = PUBLIC,
     briefing = Briefing(
         month=month, audience=audience, filters_text=describe_filters(filters),
         data_as_of=data_as_of(snapshot), snapshot_version=snapshot.version,
-        headline=headline, busiest=busiest_areas(counts, public, threshold),
+        headline=headline, busiest=busiest_areas(counts, published),
         funnel=funnel, funnel_sentences=funnel_sentences,
         equity_title=equity_title, equity=equity, equity_sentences=equity_sentences,
         calls_map=calls_map, coverage_map=snapshot.zones,
