@@ -196,6 +196,8 @@ def test_staff_sign_in_survives_reloads_and_links_until_sign_out(deployment, bro
         _submit_sign_in(page, STAFF_USER, STAFF_PASSWORD)
         page.get_by_role("link", name="Repeat addresses").click()
         wait_for_app(page)
+        # the run the click starts may not have begun when wait_for_app looks: wait on the title
+        page.locator(MAIN_TITLE, has_text="Repeat addresses").wait_for()
         assert page.locator(MAIN_TITLE).inner_text() == "Repeat addresses"
         # the cookie frame has written the signed cookie
         page.wait_for_function("() => document.cookie.includes('atlas_staff=')")
@@ -203,6 +205,8 @@ def test_staff_sign_in_survives_reloads_and_links_until_sign_out(deployment, bro
         assert cookie["sameSite"] == "Lax" and cookie["path"] == "/"
         page.reload()  # a new Streamlit session
         wait_for_app(page)
+        # the run the click starts may not have begun when wait_for_app looks: wait on the title
+        page.locator(MAIN_TITLE, has_text="Repeat addresses").wait_for()
         assert page.locator(MAIN_TITLE).inner_text() == "Repeat addresses"
         link = context.new_page()  # a link opened in a new tab
         link.set_default_timeout(RUN_TIMEOUT_MS)
