@@ -232,6 +232,8 @@ def test_failed_tries_are_counted_across_sessions(deployment, browser):
             sidebar.get_by_text("Staff sign-in").click()
             for _ in range(tries + 1):
                 _submit_sign_in(page, "not-a-user", "wrong password")
+            # the last try's rerun may start after wait_for_app looked: wait for its message
+            sidebar.get_by_text(locked).wait_for()
             assert sidebar.get_by_text(locked).count() == 1
 
 
