@@ -39,7 +39,7 @@ from response_atlas.privacy import defer_csv
 from response_atlas.schedule import ScheduleError
 from response_atlas.schema import PROGRAM_LABELS, PROGRAMS
 from response_atlas.store import cached_query
-from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.context import get_context, page_header, require_staff
 from response_atlas.ui.forecast_panel import show_plan_forecast
 from response_atlas.ui.layout import show_open_tab
 from response_atlas.ui.map_view import show_map
@@ -65,10 +65,7 @@ page_header(
     "team's zone, and arrives while the team is on duty. This page shows the eligible calls no "
     "team could have answered: where, when, how far from a base, and what a change would close.",
 )
-if not ctx.is_staff:
-    # Defence in depth: the navigation already leaves this page out of public sessions.
-    st.error("This page is for program staff only. Sign in as staff to see coverage gaps.")
-    st.stop()
+require_staff(ctx, "This page is for program staff only. Sign in as staff to see coverage gaps.")
 
 st.caption(REFERENCE_NOTE)
 snap, filters = ctx.snapshot, ctx.filters

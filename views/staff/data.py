@@ -8,14 +8,12 @@ import streamlit as st
 from response_atlas.analysis import manifest_report as mr
 from response_atlas.ingest.rollback import RollbackError, switch_to
 from response_atlas.privacy import defer_csv, escape_text
-from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.context import get_context, page_header, require_staff
 
 ROLLBACK_DONE = "data_page_rollback_done"  # the message shown after the rerun a switch causes
 
 ctx = get_context()
-if not ctx.is_staff:  # not in a public session's navigation at all; this guards a direct run
-    st.error("This page is for signed-in staff.")
-    st.stop()
+require_staff(ctx)
 
 page_header(
     "Data and refresh",

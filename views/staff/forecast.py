@@ -11,13 +11,11 @@ from response_atlas.analysis.coverage import ELIGIBILITY, teams_from_zones
 from response_atlas.schedule import ScheduleError
 from response_atlas.schema import EXTRACT_FILES, PROGRAM_LABELS, SNAPSHOT_RULES_FILE
 from response_atlas.store import cached_query
-from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.context import get_context, page_header, require_staff
 from response_atlas.viz.forecast_figures import expected_heatmap, forecast_line
 
 ctx = get_context()
-if not ctx.is_staff:  # not in a public session's navigation at all; this guards a direct run
-    st.error("This page is for signed-in staff.")
-    st.stop()
+require_staff(ctx)
 page_header(
     "Demand forecast",
     ctx,

@@ -25,7 +25,7 @@ from response_atlas.privacy import defer_csv
 from response_atlas.reports.summary import summary_html
 from response_atlas.schema import PROGRAM_LABELS, PROGRAMS
 from response_atlas.store import cached_query
-from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.context import get_context, page_header, require_staff
 from response_atlas.ui.forecast_panel import show_plan_forecast
 from response_atlas.ui.saved_plans import LOADED_TEAMS_KEY, render_saved_plans, save_plan_form
 from response_atlas.viz.planner_figures import budget_figure, cost_per_call_figure
@@ -42,9 +42,7 @@ page_header(
     "cost, and how far the **$1M pilot budget** goes. Save plans to compare them and take a "
     "one-page summary to a meeting.",
 )
-if not ctx.is_staff:  # not in a public session's navigation at all; this guards a direct run
-    st.error("This page is for signed-in staff.")
-    st.stop()
+require_staff(ctx)
 
 snap, filters = ctx.snapshot, ctx.filters
 base_teams, zone_notes = teams_from_zones(snap.zones)

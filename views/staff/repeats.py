@@ -18,7 +18,7 @@ from response_atlas.analysis.repeats import (
 from response_atlas.privacy import defer_csv, escape_text
 from response_atlas.schema import OUTCOME_LABELS, PROGRAM_LABELS, TIER_LABELS
 from response_atlas.store import cached_query
-from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.context import get_context, page_header, require_staff
 from response_atlas.ui.layout import separated_number_columns
 from response_atlas.ui.map_view import show_map
 from response_atlas.viz.maps import bounds_of
@@ -52,10 +52,7 @@ page_header(
     intro="Blocks that call again and again, how concentrated calls are, and whether calls "
     "changed after a team's first contact.",
 )
-if not ctx.is_staff:
-    # Defence in depth: the navigation already hides this page from public sessions.
-    st.error("This page is for program staff only. Sign in as staff to see repeat locations.")
-    st.stop()
+require_staff(ctx, "This page is for program staff only. Sign in as staff to see repeat locations.")
 
 snap, filters = ctx.snapshot, ctx.filters
 

@@ -30,7 +30,7 @@ from response_atlas.schema import (
 )
 from response_atlas.store import cached_query
 from response_atlas.triage_rules import RulesError, default_rules, dump_rules, load_rules
-from response_atlas.ui.context import get_context, page_header
+from response_atlas.ui.context import get_context, page_header, require_staff
 
 BASE_KEY = "tri_base"  # (label, YAML text) the editor starts from
 GEN_KEY = "tri_gen"  # bumped when the base changes, so the editors start fresh
@@ -47,9 +47,7 @@ page_header(
     "Rules are tried from the top; the first whose pattern matches the code wins. "
     "Disqualifiers (a weapon flag, violence, injury) then make the tier stricter, never looser.",
 )
-if not ctx.is_staff:  # not in a public session's navigation at all; this guards a direct run
-    st.error("This page is for signed-in staff.")
-    st.stop()
+require_staff(ctx)
 
 snap = ctx.snapshot
 counts = cached_query(snap, code_counts, ctx.filters)

@@ -146,3 +146,11 @@ def page_header(title: str, ctx: PageContext, intro: str | None = None) -> None:
     st.caption(f"{describe_filters(ctx.filters)} · data as of {as_of}")
     if intro and not ctx.presentation:
         st.markdown(intro)
+
+
+def require_staff(ctx: PageContext, message: str = "This page is for signed-in staff.") -> None:
+    """Stop a staff page run without a staff context. Staff pages are not in a public session's
+    navigation at all; this guards a direct run (defence in depth), the same way on every page."""
+    if not ctx.is_staff:
+        st.error(message)
+        st.stop()
